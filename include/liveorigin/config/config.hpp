@@ -1,0 +1,126 @@
+// The YAML config file (PRODUCT.md section 1) parsed into validated plain structs.
+// Every key has a default; a missing section uses its defaults; unknown keys and bad values are
+// ConfigError with the message "FILE:LINE: what is wrong" (LINE is 1-based).
+// Durations are seconds as doubles (fractions allowed).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace liveorigin::config {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "HOST:PORT", or "[V6ADDR]:PORT" for IPv6. Port 0 is allowed (bind a free port).
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+
+  // "host:port", with the host in brackets when it contains ':' (IPv6).
+  std::string to_string() const;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+// Parses "HOST:PORT" / "[V6]:PORT"; throws ConfigError (message without file/line) when malformed.
+Endpoint parse_endpoint(std::string_view text);
+
+struct TlsListener {
+  Endpoint listen{"0.0.0.0", 1936};
+  std::string cert, key;  // both required when the rtmps section is present
+};
+
+struct AuthKeys {
+  std::string key, backup_key;  // empty key = no auth
+  bool enabled() const { return !key.empty(); }
+};
+
+struct HlsConfig {
+  bool enabled = true;
+  double fragment = 2;  // seconds, > 0
+  int window = 6;       // fragments in the playlist, > 0
+  std::string path;
+};
+
+struct RecordConfig {
+  bool enabled = false;
+  std::string format = "mp4";  // flv | mp4
+  double interval = 0;         // seconds per file, 0 = one file per publish
+};
+
+struct NotifyTarget {
+  std::string url, key;  // url empty or http(s)://...
+};
+
+enum class AppMode { code, channel };
+
+struct AppConfig {
+  std::string name;
+  AppMode mode = AppMode::code;
+  int max_channels = 0;  // channel-mode quota, 0 = unlimited
+  AuthKeys push_auth, play_auth;
+  bool gop_cache = true;
+  bool flv_enabled = true;  // yaml: flv: { enabled: true }
+  HlsConfig hls;
+  RecordConfig record;
+  NotifyTarget notify;  // overrides the global notify when its url is set
+};
+
+struct NotifyConfig {
+  std::string url, key;
+  double timeout = 5;  // seconds, >= 0
+  int retries = 3;     // >= 0
+};
+
+struct Limits {
+  double publish_timeout = 10;
+  double play_wait = 0;
+  double player_queue = 4;  // seconds of media, > 0
+  int max_connections = 10000;
+  double handshake_timeout = 10;  // seconds to finish the RTMP handshake + connect / send an HTTP request
+  std::uint32_t max_message_size = 16u << 20;  // bytes, one RTMP message
+  std::uint32_t max_chunk_size = 16u << 20;    // bytes
+  std::size_t max_http_header = 16384;         // bytes
+};
+
+struct ServerConfig {
+  Endpoint rtmp{"0.0.0.0", 1935};
+  std::optional<TlsListener> rtmps;
+  Endpoint http{"0.0.0.0", 8080};
+  Endpoint api{"127.0.0.1", 8090};
+  std::string api_token = "change-me";
+  std::string data_dir = "./data";
+  int workers = 0;  // 0 = one per core, at most 256
+};
+
+struct Config {
+  ServerConfig server;
+  // Keyed by app name (AppConfig::name equals the key). When `apps:` is absent (or empty/null)
+  // there is one app "live" with defaults; `apps: {}` means no apps at all.
+  std::map<std::string, AppConfig> apps;
+  NotifyConfig notify;
+  Limits limits;
+  std::string log_level = "info";  // trace | debug | info | warn | error | off
+
+  // nullptr for unknown apps.
+  const AppConfig* find_app(std::string_view name) const;
+};
+
+// A config with every default (what an empty file gives).
+Config default_config();
+
+// Throws ConfigError "FILE:LINE: ..." on syntax errors, unknown keys and bad values.
+Config parse_config(std::string_view yaml_text, std::string_view file_name);
+
+// Reads then parses; an unreadable file gives ConfigError "FILE: cannot read: REASON".
+Config load_config_file(const std::string& path);
+
+std::string_view to_string(AppMode mode);
+
+}  // namespace liveorigin::config

@@ -1,0 +1,17 @@
+// The media HTTP port: HTTP-FLV today (HLS, recordings and the player page come later).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace liveorigin::net {
+class Shard;
+struct ServerContext;
+}  // namespace liveorigin::net
+
+namespace liveorigin::http {
+
+// Takes over an accepted socket on its shard; the session lives until the connection ends.
+void start_media_session(net::ServerContext& server, boost::asio::ip::tcp::socket socket,
+                         net::Shard& shard);
+
+}  // namespace liveorigin::http

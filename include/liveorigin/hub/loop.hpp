@@ -1,0 +1,19 @@
+// A shard's event loop as the hub sees it: a place to post work. The net module implements it
+// over an Asio io_context; tests implement it with a plain queue, so the hub needs no Asio.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace liveorigin::hub {
+
+class Loop {
+ public:
+  virtual ~Loop() = default;
+  // Runs `task` later on this loop's thread; tasks posted from one thread run in posting order.
+  virtual void post(std::function<void()> task) = 0;
+  // True when called from this loop's own thread.
+  virtual bool running_in_this_thread() const = 0;
+};
+
+}  // namespace liveorigin::hub

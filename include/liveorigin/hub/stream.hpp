@@ -1,0 +1,80 @@
+// One live stream: owned by its publisher's loop (shard), it keeps the caches a late joiner
+// needs and fans each packet out to the subscribers of every loop through one relay per loop:
+// a packet crosses to another shard once, whatever the number of players there.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "liveorigin/hub/gop_cache.hpp"
+#include "liveorigin/hub/loop.hpp"
+#include "liveorigin/hub/subscriber.hpp"
+
+namespace liveorigin::hub {
+
+struct StreamKey {
+  std::string app;
+  std::string name;
+  std::string str() const { return app + "/" + name; }
+  auto operator<=>(const StreamKey&) const = default;
+};
+
+struct PublisherInfo {
+  std::string ip;
+  std::string protocol;        // "rtmp"
+  std::int64_t started_at = 0; // Unix seconds
+};
+
+struct StreamOptions {
+  bool gop_cache = true;
+};
+
+class Relay;
+
+class Stream : public std::enable_shared_from_this<Stream> {
+ public:
+  Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions options);
+  ~Stream();
+
+  const StreamKey& key() const { return key_; }
+  const PublisherInfo& publisher() const { return publisher_; }
+  Loop& loop() const { return loop_; }
+
+  // Publisher side; call on loop().
+  void publish(const media::PacketPtr& packet);
+  void end();
+
+  // From any thread. The subscriber is held weakly and called on subscriber_loop: first the
+  // cached start of the stream, then live packets, then on_stream_end.
+  void subscribe(Loop& subscriber_loop, std::weak_ptr<Subscriber> subscriber);
+
+  // Asks the publisher to stop (the API's drop and disable). The handler runs on loop().
+  void set_stop_handler(std::function<void(const std::string& reason)> handler);
+  void stop(std::string reason);
+
+  std::uint64_t bytes_in() const { return bytes_in_.load(std::memory_order_relaxed); }
+  // Whether audio / video has been seen (an FLV header announces only the tracks that exist).
+  bool has_audio() const { return has_audio_.load(std::memory_order_relaxed); }
+  bool has_video() const { return has_video_.load(std::memory_order_relaxed); }
+
+ private:
+  std::shared_ptr<Relay> relay_for(Loop& loop);
+
+  const StreamKey key_;
+  Loop& loop_;
+  const PublisherInfo publisher_;
+  GopCache cache_;
+  bool ended_ = false;
+  std::vector<std::pair<Loop*, std::shared_ptr<Relay>>> relays_;
+  std::function<void(const std::string&)> stop_handler_;
+  std::atomic<std::uint64_t> bytes_in_{0};
+  std::atomic<bool> has_audio_{false};
+  std::atomic<bool> has_video_{false};
+};
+
+}  // namespace liveorigin::hub

@@ -1,0 +1,67 @@
+// One media message as it travels from a publisher to every output: built once, never copied,
+// shared by all players, segmenters and recorders through PacketPtr.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "liveorigin/common/bytes.hpp"
+
+namespace liveorigin::media {
+
+// FLV / RTMP message type ids.
+enum class MediaType : std::uint8_t { audio = 8, video = 9, data = 18 };
+
+enum class Codec : std::uint8_t {
+  none,      // data messages
+  h264,
+  hevc,
+  av1,
+  vp9,
+  aac,
+  mp3,
+  opus,
+  other,     // a codec we pass through without understanding it
+};
+
+const char* codec_name(Codec c);
+
+struct Packet {
+  MediaType type = MediaType::data;
+  std::uint32_t timestamp = 0;         // decode time, ms, as the publisher sent it
+  std::int32_t composition_time = 0;   // video: presentation - decode time, ms
+  Codec codec = Codec::none;
+  bool keyframe = false;               // video key frame (audio and data: false)
+  bool sequence_header = false;        // AVC/HEVC decoder config or AAC AudioSpecificConfig
+  // The complete FLV tag: 11-byte header, body, 4-byte previous-tag-size. HTTP-FLV players
+  // and the FLV recorder write these bytes as they are.
+  Bytes flv_tag;
+
+  // The message body (what RTMP carries; the FLV tag minus its header and trailer).
+  ByteView body() const { return ByteView(flv_tag).subspan(11, flv_tag.size() - 15); }
+  std::uint32_t pts() const { return timestamp + composition_time; }
+  bool is_video() const { return type == MediaType::video; }
+  bool is_audio() const { return type == MediaType::audio; }
+
+  // A second wire form (RTMP chunks) computed by the first output that needs it and then shared
+  // by every other: `make` runs at most once per packet, whatever the thread.
+  template <typename Make>
+  const Bytes& rtmp_chunks(Make&& make) const {
+    std::call_once(rtmp_once_, [&] { rtmp_chunks_ = make(*this); });
+    return rtmp_chunks_;
+  }
+
+ private:
+  mutable std::once_flag rtmp_once_;
+  mutable Bytes rtmp_chunks_;
+};
+
+using PacketPtr = std::shared_ptr<const Packet>;
+
+// Builds a packet from an RTMP/FLV message body, reading codec, key-frame and sequence-header
+// flags from the body's first bytes (legacy FLV and enhanced RTMP). Never throws: a body too short
+// to classify becomes a packet with Codec::other.
+PacketPtr make_packet(MediaType type, std::uint32_t timestamp, ByteView body);
+
+}  // namespace liveorigin::media

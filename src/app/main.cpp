@@ -1,0 +1,54 @@
+// liveorigin: a live-streaming origin server. RTMP in; RTMP and HTTP-FLV out.
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "liveorigin/common/log.hpp"
+#include "liveorigin/config/config.hpp"
+#include "server.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: liveorigin [-c FILE] [--check-config]\n"
+    "  -c, --config FILE   config file (default: config/liveorigin.yaml)\n"
+    "  --check-config      validate the config and exit (non-zero with FILE:LINE: on error)\n"
+    "  -h, --help          this text\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path = "config/liveorigin.yaml";
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--check-config") {
+      check_only = true;
+    } else if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "liveorigin: unknown argument '%s'\n%s", argv[i], kUsage);
+      return 2;
+    }
+  }
+
+  liveorigin::config::Config config;
+  try {
+    config = liveorigin::config::load_config_file(config_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  if (check_only) {
+    std::printf("%s: ok\n", config_path.c_str());
+    return 0;
+  }
+  liveorigin::setup_logging(config.log_level);
+  liveorigin::app::Server server(std::move(config), config_path);
+  return server.run();
+}

@@ -1,0 +1,207 @@
+#include "liveorigin/http/media_http.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "liveorigin/hub/names.hpp"
+#include "liveorigin/media/flv.hpp"
+#include "liveorigin/net/connection_count.hpp"
+#include "liveorigin/net/sender.hpp"
+#include "liveorigin/net/server_context.hpp"
+#include "liveorigin/net/shards.hpp"
+#include "request_target.hpp"
+
+namespace liveorigin::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::string_view kServerName = "liveorigin";
+
+std::chrono::milliseconds seconds(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
+
+class MediaSession : public std::enable_shared_from_this<MediaSession> {
+ public:
+  MediaSession(net::ServerContext& server, tcp::socket socket, net::Shard& shard)
+      : server_(server), shard_(shard), count_(server.stats),
+        socket_(std::make_shared<tcp::socket>(std::move(socket))), config_(server.config.get()),
+        timer_(shard.context()) {
+    boost::system::error_code ec;
+    const auto peer = socket_->remote_endpoint(ec);
+    context_ = "http " + (ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port()));
+  }
+  void start() { read_request(); }
+
+ private:
+  void read_request() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(config_->limits.max_http_header));
+    parser_->body_limit(64 * 1024);
+    // A request must arrive whole within the handshake timeout (slow clients are cut).
+    timer_.expires_after(seconds(config_->limits.handshake_timeout));
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      spdlog::debug("{}: no complete request in time, closing", self->context_);
+      self->close();
+    });
+    bhttp::async_read(*socket_, buffer_, *parser_,
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        self->timer_.cancel();
+                        self->on_request(ec);
+                      });
+  }
+
+  void on_request(const boost::system::error_code& ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      close();
+      return;
+    }
+    if (ec) {
+      spdlog::warn("{}: bad request: {}", context_, ec.message());
+      respond(bhttp::status::bad_request, "bad request\n", false);
+      return;
+    }
+    const auto& request = parser_->get();
+    const auto target = parse_target(request.target());
+    const bool keep_alive = request.keep_alive();
+    if (request.method() == bhttp::verb::options) {
+      respond(bhttp::status::no_content, "", keep_alive);
+      return;
+    }
+    if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {
+      respond(bhttp::status::method_not_allowed, "method not allowed\n", keep_alive);
+      return;
+    }
+    if (target.segments.size() == 2) {
+      const auto stream = strip_suffix(target.segments[1], ".flv");
+      if (!stream.empty()) {
+        play_flv(target.segments[0], std::string(stream), request.method() == bhttp::verb::head);
+        return;
+      }
+    }
+    respond(bhttp::status::not_found, "not found\n", keep_alive);
+  }
+
+  void play_flv(const std::string& app_name, const std::string& name, bool head_only) {
+    context_ += " " + app_name + "/" + name;
+    if (!hub::is_valid_name(app_name) || !hub::is_valid_name(name)) {
+      spdlog::warn("{}: refused: invalid app or stream name", context_);
+      respond(bhttp::status::bad_request, "invalid app or stream name\n", false);
+      return;
+    }
+    const auto* app = config_->find_app(app_name);
+    auto stream = app && app->flv_enabled ? server_.hub.find({app_name, name}) : nullptr;
+    if (!stream) {
+      spdlog::debug("{}: flv: stream not found", context_);
+      respond(bhttp::status::not_found, "stream not found\n", false);
+      return;
+    }
+    const bool unknown = !stream->has_audio() && !stream->has_video();
+    std::string head =
+        "HTTP/1.1 200 OK\r\n"
+        "Server: liveorigin\r\n"
+        "Content-Type: video/x-flv\r\n"
+        "Access-Control-Allow-Origin: *\r\n"
+        "Cache-Control: no-cache\r\n"
+        "Connection: close\r\n\r\n";
+    Bytes start(head.begin(), head.end());
+    if (!head_only) {
+      const auto file_header = media::flv_file_header(unknown || stream->has_audio(),
+                                                      unknown || stream->has_video());
+      start.insert(start.end(), file_header.begin(), file_header.end());
+    }
+    const auto& limits = config_->limits;
+    sender_ = std::make_shared<net::Sender>(
+        socket_, net::WireFormat::flv,
+        hub::PlayerQueue::Options{static_cast<std::uint32_t>(limits.player_queue * 1000), 64u << 20},
+        server_.stats, context_);
+    sender_->send_control(std::move(start));
+    if (head_only) {
+      sender_->close_after_flush();
+      return;
+    }
+    sender_->set_end_handler([weak = std::weak_ptr<net::Sender>(sender_), context = context_] {
+      spdlog::info("{}: stream ended, closing player", context);
+      if (auto sender = weak.lock()) sender->close_after_flush();
+    });
+    stream->subscribe(shard_, sender_);
+    spdlog::info("{}: flv play started", context_);
+    watch_for_close();
+  }
+
+  // An FLV player sends nothing more; a read that fails means it has gone.
+  void watch_for_close() {
+    socket_->async_read_some(asio::buffer(drain_), [self = shared_from_this()](
+                                                       const boost::system::error_code& ec, std::size_t) {
+      if (!ec) {
+        self->watch_for_close();
+        return;
+      }
+      spdlog::info("{}: flv player left ({} bytes sent)", self->context_, self->sender_->bytes_sent());
+      self->sender_->close();
+    });
+  }
+
+  void respond(bhttp::status status, std::string body, bool keep_alive) {
+    auto response = std::make_shared<bhttp::response<bhttp::string_body>>(status, 11);
+    response->set(bhttp::field::server, kServerName);
+    response->set(bhttp::field::content_type, "text/plain");
+    response->set(bhttp::field::access_control_allow_origin, "*");
+    if (status == bhttp::status::no_content) {
+      response->set(bhttp::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
+      response->set(bhttp::field::access_control_allow_headers, "*");
+    }
+    response->keep_alive(keep_alive);
+    response->body() = std::move(body);
+    response->prepare_payload();
+    bhttp::async_write(*socket_, *response,
+                       [self = shared_from_this(), response, keep_alive](
+                           const boost::system::error_code& ec, std::size_t n) {
+                         self->server_.stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                         if (ec || !keep_alive) {
+                           self->close();
+                           return;
+                         }
+                         self->read_request();
+                       });
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_->shutdown(tcp::socket::shutdown_both, ignored);
+    socket_->close(ignored);
+  }
+
+  net::ServerContext& server_;
+  net::Shard& shard_;
+  net::ConnectionCount count_;
+  std::shared_ptr<tcp::socket> socket_;
+  std::shared_ptr<const config::Config> config_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> parser_;
+  std::shared_ptr<net::Sender> sender_;
+  std::array<char, 512> drain_{};
+  std::string context_;
+};
+
+}  // namespace
+
+void start_media_session(net::ServerContext& server, tcp::socket socket, net::Shard& shard) {
+  std::make_shared<MediaSession>(server, std::move(socket), shard)->start();
+}
+
+}  // namespace liveorigin::http

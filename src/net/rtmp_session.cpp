@@ -1,0 +1,314 @@
+#include "liveorigin/net/rtmp_session.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <variant>
+
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "liveorigin/net/connection_count.hpp"
+#include "liveorigin/hub/names.hpp"
+#include "liveorigin/net/sender.hpp"
+#include "liveorigin/net/server_context.hpp"
+#include "liveorigin/net/shards.hpp"
+#include "liveorigin/rtmp/server_session.hpp"
+
+namespace liveorigin::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+constexpr auto kTick = std::chrono::milliseconds(500);
+
+std::chrono::milliseconds seconds(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+hub::PlayerQueue::Options queue_options(const config::Limits& limits) {
+  return {static_cast<std::uint32_t>(limits.player_queue * 1000), 64u << 20};
+}
+
+rtmp::Limits codec_limits(const config::Limits& limits) {
+  rtmp::Limits out;
+  out.max_message_size = limits.max_message_size;
+  out.max_chunk_size = limits.max_chunk_size;
+  return out;
+}
+
+class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
+ public:
+  RtmpSession(ServerContext& server, tcp::socket socket, Shard& shard)
+      : server_(server), shard_(shard), count_(server.stats),
+        socket_(std::make_shared<tcp::socket>(std::move(socket))),
+        config_(server.config.get()), codec_(codec_limits(config_->limits)),
+        timer_(shard.context()), started_(Clock::now()), read_buffer_(kReadBufferSize) {
+    boost::system::error_code ec;
+    const auto peer = socket_->remote_endpoint(ec);
+    ip_ = ec ? "?" : peer.address().to_string();
+    context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+    sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, queue_options(config_->limits),
+                                       server_.stats, context_);
+  }
+
+  void start() {
+    spdlog::debug("{}: connected", context_);
+    read();
+    tick();
+  }
+
+ private:
+  void read() {
+    socket_->async_read_some(asio::buffer(read_buffer_),
+                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                               self->on_read(ec, n);
+                             });
+  }
+
+  void on_read(const boost::system::error_code& ec, std::size_t n) {
+    if (ec) {
+      finish(ec == asio::error::eof ? "closed" : "closed (" + ec.message() + ")");
+      return;
+    }
+    server_.stats.bytes_in.fetch_add(n, std::memory_order_relaxed);
+    try {
+      codec_.feed(ByteView(read_buffer_.data(), n), events_);
+      for (auto& event : events_) {
+        std::visit([this](auto& e) { handle(e); }, event);
+        if (closing_) break;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: protocol error, closing: {}", context_, e.what());
+      events_.clear();
+      finish("protocol error");
+      return;
+    }
+    events_.clear();
+    flush();
+    if (closing_) {
+      finish(close_reason_);
+      return;
+    }
+    read();
+  }
+
+  void flush() {
+    if (codec_.has_output()) sender_->send_control(codec_.take_output());
+  }
+
+  // Asks the session to end after the current events: replies already queued are still sent.
+  void close_soon(std::string reason) {
+    closing_ = true;
+    close_reason_ = std::move(reason);
+  }
+
+  void handle(rtmp::ConnectEvent& e) {
+    context_ += " " + e.app;
+    app_ = config_->find_app(e.app);
+    if (!app_) {
+      spdlog::warn("{}: connect refused: unknown app '{}'", context_, e.app);
+      codec_.reject_connect("unknown application");
+      close_soon("unknown app");
+      return;
+    }
+    app_name_ = e.app;
+    connect_query_ = std::move(e.query);
+    codec_.accept_connect();
+  }
+
+  bool check_name(const std::string& stream) {
+    if (hub::is_valid_name(stream)) return true;
+    spdlog::warn("{}: refused: invalid stream name '{}'", context_, stream.substr(0, 200));
+    return false;
+  }
+
+  void handle(rtmp::PublishEvent& e) {
+    if (!app_ || publishing_ || playing_) {
+      codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "publish not allowed here");
+      close_soon("bad publish");
+      return;
+    }
+    context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
+    if (!check_name(e.stream)) {
+      codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "invalid stream name");
+      close_soon("invalid name");
+      return;
+    }
+    hub::StreamKey key{app_name_, e.stream};
+    publishing_ = server_.hub.claim(key, shard_, {ip_, "rtmp", unix_now()},
+                                    {.gop_cache = app_->gop_cache});
+    if (!publishing_) {
+      spdlog::warn("{}: publish refused: stream is already publishing", context_);
+      codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "already publishing");
+      close_soon("already publishing");
+      return;
+    }
+    publish_stream_id_ = e.stream_id;
+    last_media_ = Clock::now();
+    publishing_->set_stop_handler([weak = weak_from_this()](const std::string& reason) {
+      if (auto self = weak.lock()) self->finish(reason);
+    });
+    codec_.accept_publish(e.stream_id, e.stream);
+    spdlog::info("{}: publish started", context_);
+  }
+
+  void handle(rtmp::PlayEvent& e) {
+    if (!app_ || publishing_ || playing_) {
+      codec_.reject_play(e.stream_id, "NetStream.Play.Failed", "play not allowed here");
+      close_soon("bad play");
+      return;
+    }
+    context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
+    if (!check_name(e.stream)) {
+      codec_.reject_play(e.stream_id, "NetStream.Play.StreamNotFound", "invalid stream name");
+      close_soon("invalid name");
+      return;
+    }
+    pending_play_ = PendingPlay{e.stream_id, e.stream, Clock::now() + seconds(config_->limits.play_wait)};
+    try_play();
+  }
+
+  // Starts a pending play if its stream is live; refuses it once play_wait has passed.
+  void try_play() {
+    auto& play = *pending_play_;
+    auto stream = server_.hub.find({app_name_, play.stream});
+    if (!stream) {
+      if (Clock::now() < play.deadline) return;  // the tick tries again
+      spdlog::info("{}: play refused: stream not found", context_);
+      codec_.reject_play(play.stream_id, "NetStream.Play.StreamNotFound", "stream not found");
+      pending_play_.reset();
+      close_soon("stream not found");
+      return;
+    }
+    if (play.stream_id != 1) {
+      spdlog::warn("{}: plays on message stream {}; media is sent on stream 1", context_, play.stream_id);
+    }
+    codec_.accept_play(play.stream_id, play.stream);
+    flush();
+    playing_ = true;
+    play_stream_id_ = play.stream_id;
+    sender_->set_end_handler([weak = weak_from_this(), stream_id = play.stream_id, name = play.stream] {
+      auto self = weak.lock();
+      if (!self) return;
+      spdlog::info("{}: stream ended, closing player", self->context_);
+      self->codec_.end_play(stream_id, name);
+      self->flush();
+      self->sender_->close_after_flush();
+    });
+    stream->subscribe(shard_, sender_);
+    pending_play_.reset();
+    spdlog::info("{}: play started", context_);
+  }
+
+  void handle(rtmp::MediaEvent& e) {
+    if (!publishing_ || e.stream_id != publish_stream_id_) return;
+    last_media_ = Clock::now();
+    publishing_->publish(media::make_packet(e.type, e.timestamp, e.body));
+  }
+
+  void handle(rtmp::CloseStreamEvent& e) {
+    if (publishing_ && e.stream_id == publish_stream_id_) stop_publishing("closed");
+    if (playing_ && e.stream_id == play_stream_id_) close_soon("player closed the stream");
+  }
+
+  void stop_publishing(const std::string& reason) {
+    if (!publishing_) return;
+    spdlog::info("{}: publish ended ({}), {} bytes in", context_, reason, publishing_->bytes_in());
+    publishing_->end();
+    server_.hub.release(*publishing_);
+    publishing_.reset();
+  }
+
+  void tick() {
+    timer_.expires_after(kTick);
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->finished_) return;
+      self->check_timers();
+      if (!self->finished_) self->tick();
+    });
+  }
+
+  void check_timers() {
+    const auto now = Clock::now();
+    const auto& limits = config_->limits;
+    if (!codec_.connected() && now - started_ > seconds(limits.handshake_timeout)) {
+      spdlog::warn("{}: no connect within {} s, closing", context_, limits.handshake_timeout);
+      finish("handshake timeout");
+      return;
+    }
+    if (publishing_ && now - last_media_ > seconds(limits.publish_timeout)) {
+      spdlog::warn("{}: publisher sent nothing for {} s, cutting it", context_, limits.publish_timeout);
+      finish("timeout");
+      return;
+    }
+    if (pending_play_) {
+      try_play();
+      flush();
+      if (closing_) finish(close_reason_);
+    }
+  }
+
+  // The one way out: ends publishing, stops timers, lets queued replies go, then closes.
+  void finish(const std::string& reason) {
+    if (finished_) return;
+    finished_ = true;
+    stop_publishing(reason);
+    timer_.cancel();
+    spdlog::debug("{}: session ends: {}", context_, reason);
+    sender_->close_after_flush();
+  }
+
+  ServerContext& server_;
+  Shard& shard_;
+  ConnectionCount count_;
+  std::shared_ptr<tcp::socket> socket_;
+  std::shared_ptr<const config::Config> config_;  // the snapshot this connection started with
+  rtmp::ServerSession codec_;
+  std::shared_ptr<Sender> sender_;
+  asio::steady_timer timer_;
+  Clock::time_point started_;
+  Bytes read_buffer_;
+  std::vector<rtmp::Event> events_;
+
+  std::string ip_;
+  std::string context_;  // "rtmp IP:PORT APP/STREAM", the prefix of every log line
+  const config::AppConfig* app_ = nullptr;
+  std::string app_name_;
+  rtmp::Query connect_query_;
+
+  std::shared_ptr<hub::Stream> publishing_;
+  std::uint32_t publish_stream_id_ = 0;
+  Clock::time_point last_media_;
+
+  struct PendingPlay {
+    std::uint32_t stream_id;
+    std::string stream;
+    Clock::time_point deadline;
+  };
+  std::optional<PendingPlay> pending_play_;
+  bool playing_ = false;
+  std::uint32_t play_stream_id_ = 0;
+
+  bool closing_ = false;
+  std::string close_reason_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void start_rtmp_session(ServerContext& server, tcp::socket socket, Shard& shard) {
+  std::make_shared<RtmpSession>(server, std::move(socket), shard)->start();
+}
+
+}  // namespace liveorigin::net

@@ -1,0 +1,322 @@
+#include "liveorigin/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace liveorigin::config {
+namespace {
+
+// The message of the ConfigError that parsing `yaml` throws ("" when it parses).
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_config(yaml, "test.yaml");
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+// A document and the exact error it must give.
+struct ErrorCase {
+  std::string yaml;
+  std::string error;
+};
+
+template <std::size_t N>
+void expect_errors(const ErrorCase (&cases)[N]) {
+  for (const ErrorCase& c : cases) EXPECT_EQ(error_of(c.yaml), c.error) << c.yaml;
+}
+
+std::filesystem::path repo_root() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+}
+
+void expect_defaults(const Config& c) {
+  EXPECT_EQ(c.server.rtmp, (Endpoint{"0.0.0.0", 1935}));
+  EXPECT_FALSE(c.server.rtmps.has_value());
+  EXPECT_EQ(c.server.http, (Endpoint{"0.0.0.0", 8080}));
+  EXPECT_EQ(c.server.api, (Endpoint{"127.0.0.1", 8090}));
+  EXPECT_EQ(c.server.api_token, "change-me");
+  EXPECT_EQ(c.server.data_dir, "./data");
+  EXPECT_EQ(c.server.workers, 0);
+  ASSERT_EQ(c.apps.size(), 1u);
+  const AppConfig* live = c.find_app("live");
+  ASSERT_NE(live, nullptr);
+  EXPECT_EQ(live->name, "live");
+  EXPECT_EQ(live->mode, AppMode::code);
+  EXPECT_EQ(live->max_channels, 0);
+  EXPECT_FALSE(live->push_auth.enabled());
+  EXPECT_FALSE(live->play_auth.enabled());
+  EXPECT_TRUE(live->gop_cache);
+  EXPECT_TRUE(live->flv_enabled);
+  EXPECT_TRUE(live->hls.enabled);
+  EXPECT_EQ(live->hls.fragment, 2);
+  EXPECT_EQ(live->hls.window, 6);
+  EXPECT_EQ(live->hls.path, "");
+  EXPECT_FALSE(live->record.enabled);
+  EXPECT_EQ(live->record.format, "mp4");
+  EXPECT_EQ(live->record.interval, 0);
+  EXPECT_EQ(live->notify.url, "");
+  EXPECT_EQ(c.notify.url, "");
+  EXPECT_EQ(c.notify.timeout, 5);
+  EXPECT_EQ(c.notify.retries, 3);
+  EXPECT_EQ(c.limits.publish_timeout, 10);
+  EXPECT_EQ(c.limits.play_wait, 0);
+  EXPECT_EQ(c.limits.player_queue, 4);
+  EXPECT_EQ(c.limits.max_connections, 10000);
+  EXPECT_EQ(c.limits.handshake_timeout, 10);
+  EXPECT_EQ(c.limits.max_message_size, 16u << 20);
+  EXPECT_EQ(c.limits.max_chunk_size, 16u << 20);
+  EXPECT_EQ(c.limits.max_http_header, 16384u);
+  EXPECT_EQ(c.log_level, "info");
+}
+
+TEST(Config, EmptyDocumentGivesDefaults) {
+  expect_defaults(parse_config("", "empty.yaml"));
+  expect_defaults(parse_config("# only a comment\n", "c.yaml"));
+  expect_defaults(parse_config("server:\napps:\nlimits: {}\n", "nulls.yaml"));
+  expect_defaults(default_config());
+}
+
+TEST(Config, ShippedConfigParsesToDefaults) {
+  const std::filesystem::path path = repo_root() / "config" / "liveorigin.yaml";
+  ASSERT_TRUE(std::filesystem::exists(path)) << path;
+  expect_defaults(load_config_file(path.string()));
+}
+
+TEST(Config, FullDocument) {
+  const Config c = parse_config(R"(
+server:
+  rtmp: { listen: "[::1]:0" }
+  rtmps: { listen: "0.0.0.0:1936", cert: cert.pem, key: key.pem }
+  http: { listen: "localhost:80" }
+  api: { listen: "127.0.0.1:9000", token: secret }
+  data_dir: /var/lib/liveorigin
+  workers: 4
+apps:
+  live:
+    push_auth: { key: abc, backup_key: def }
+    hls: { fragment: 1.5, window: 3, path: /srv/hls }
+    record: { enabled: yes, format: flv, interval: 600 }
+    notify: { url: "https://example.com/cb", key: k }
+  tv.sports-1_x:
+    mode: channel
+    max_channels: 10
+    gop_cache: false
+    flv: { enabled: false }
+  empty:
+notify: { url: "http://127.0.0.1:9/cb", key: g, timeout: 0.5, retries: 0 }
+limits: { publish_timeout: 2.5, play_wait: 3, player_queue: 0.5, max_connections: 5,
+          handshake_timeout: 0, max_message_size: 1000, max_chunk_size: 4096, max_http_header: 8192 }
+log: { level: debug }
+)",
+                                "full.yaml");
+  EXPECT_EQ(c.server.rtmp.host, "::1");
+  EXPECT_EQ(c.server.rtmp.port, 0);
+  EXPECT_EQ(c.server.rtmp.to_string(), "[::1]:0");
+  ASSERT_TRUE(c.server.rtmps.has_value());
+  EXPECT_EQ(c.server.rtmps->listen.to_string(), "0.0.0.0:1936");
+  EXPECT_EQ(c.server.rtmps->cert, "cert.pem");
+  EXPECT_EQ(c.server.rtmps->key, "key.pem");
+  EXPECT_EQ(c.server.http.to_string(), "localhost:80");
+  EXPECT_EQ(c.server.api.port, 9000);
+  EXPECT_EQ(c.server.api_token, "secret");
+  EXPECT_EQ(c.server.data_dir, "/var/lib/liveorigin");
+  EXPECT_EQ(c.server.workers, 4);
+  ASSERT_EQ(c.apps.size(), 3u);
+  const AppConfig& live = c.apps.at("live");
+  EXPECT_TRUE(live.push_auth.enabled());
+  EXPECT_EQ(live.push_auth.backup_key, "def");
+  EXPECT_FALSE(live.play_auth.enabled());
+  EXPECT_EQ(live.hls.fragment, 1.5);
+  EXPECT_EQ(live.hls.window, 3);
+  EXPECT_EQ(live.hls.path, "/srv/hls");
+  EXPECT_TRUE(live.record.enabled);
+  EXPECT_EQ(live.record.format, "flv");
+  EXPECT_EQ(live.record.interval, 600);
+  EXPECT_EQ(live.notify.url, "https://example.com/cb");
+  const AppConfig* tv = c.find_app("tv.sports-1_x");
+  ASSERT_NE(tv, nullptr);
+  EXPECT_EQ(tv->name, "tv.sports-1_x");
+  EXPECT_EQ(tv->mode, AppMode::channel);
+  EXPECT_EQ(tv->max_channels, 10);
+  EXPECT_FALSE(tv->gop_cache);
+  EXPECT_FALSE(tv->flv_enabled);
+  EXPECT_TRUE(tv->hls.enabled);
+  ASSERT_NE(c.find_app("empty"), nullptr);
+  EXPECT_EQ(c.find_app("empty")->hls.window, 6);
+  EXPECT_EQ(c.notify.timeout, 0.5);
+  EXPECT_EQ(c.notify.retries, 0);
+  EXPECT_EQ(c.limits.publish_timeout, 2.5);
+  EXPECT_EQ(c.limits.player_queue, 0.5);
+  EXPECT_EQ(c.limits.max_connections, 5);
+  EXPECT_EQ(c.limits.max_message_size, 1000u);
+  EXPECT_EQ(c.limits.max_chunk_size, 4096u);
+  EXPECT_EQ(c.limits.max_http_header, 8192u);
+  EXPECT_EQ(c.log_level, "debug");
+}
+
+TEST(Config, FindApp) {
+  const Config c = parse_config("apps:\n  a: {}\n  b:\n    mode: channel\n", "f.yaml");
+  ASSERT_NE(c.find_app("a"), nullptr);
+  EXPECT_EQ(c.find_app("b")->mode, AppMode::channel);
+  EXPECT_EQ(c.find_app("live"), nullptr);  // apps listed: no implicit "live"
+  EXPECT_EQ(c.find_app(""), nullptr);
+  EXPECT_EQ(c.find_app("A"), nullptr);
+  EXPECT_TRUE(parse_config("apps: {}\n", "f.yaml").apps.empty());
+}
+
+TEST(Config, Endpoints) {
+  EXPECT_EQ(parse_endpoint("1.2.3.4:65535"), (Endpoint{"1.2.3.4", 65535}));
+  EXPECT_EQ(parse_endpoint("[::]:1935"), (Endpoint{"::", 1935}));
+  EXPECT_EQ((Endpoint{"::", 1935}).to_string(), "[::]:1935");
+  EXPECT_EQ((Endpoint{"example.com", 0}).to_string(), "example.com:0");
+  for (const char* bad : {"", "1935", ":1935", "host:", "host:65536", "host:-1", "host:12a", "::1:80",
+                          "[::1]", "[::1]80", "[::1:80", "[]:80", "a b:1"})
+    EXPECT_THROW(parse_endpoint(bad), ConfigError) << bad;
+}
+
+TEST(Config, SyntaxErrorHasLine) {
+  EXPECT_EQ(error_of("server:\n  rtmp: { listen: \"0.0.0.0:1935\"\nlog: x\n").substr(0, 10), "test.yaml:");
+  const std::string e = error_of("log:\n  level: info\n  bad: [1, 2\n");
+  EXPECT_EQ(e.rfind("test.yaml:", 0), 0u) << e;
+  EXPECT_NE(e.find(": "), std::string::npos);
+  EXPECT_EQ(error_of("a: b\n  c: d\n").rfind("test.yaml:2: ", 0), 0u) << error_of("a: b\n  c: d\n");
+}
+
+TEST(Config, UnknownKeys) {
+  EXPECT_EQ(error_of("\nbogus: 1\n"), "test.yaml:2: unknown key 'bogus' at top level");
+  EXPECT_EQ(error_of("server:\n  rtmp: { listen: \"0.0.0.0:1\", port: 2 }\n"),
+            "test.yaml:2: unknown key 'port' in 'server.rtmp'");
+  EXPECT_EQ(error_of("apps:\n  live:\n    hls:\n      enabled: true\n      fragmnet: 2\n"),
+            "test.yaml:5: unknown key 'fragmnet' in 'apps.live.hls'");
+  EXPECT_EQ(error_of("apps:\n  live:\n    flv: { enable: true }\n"),
+            "test.yaml:3: unknown key 'enable' in 'apps.live.flv'");
+  EXPECT_EQ(error_of("limits:\n  max_conns: 1\n"), "test.yaml:2: unknown key 'max_conns' in 'limits'");
+  EXPECT_EQ(error_of("log:\n  level: info\n  file: x\n"), "test.yaml:3: unknown key 'file' in 'log'");
+  EXPECT_EQ(error_of("server:\n  rtmps:\n    cert: a\n    key: b\n    pass: c\n"),
+            "test.yaml:5: unknown key 'pass' in 'server.rtmps'");
+  EXPECT_EQ(error_of("log: {level: info}\nlog: {level: debug}\n"), "test.yaml:2: duplicate key 'log' in the file");
+}
+
+TEST(Config, WrongTypes) {
+  const ErrorCase cases[] = {
+      {"limits:\n  publish_timeout: ten\n",
+       "test.yaml:2: 'limits.publish_timeout' must be a number, got 'ten'"},
+      {"limits:\n  publish_timeout: \"10\"\n",
+       "test.yaml:2: 'limits.publish_timeout' must be a number, got '10'"},
+      {"server:\n  workers: 1.5\n",
+       "test.yaml:2: 'server.workers' must be a whole number, got '1.5'"},
+      {"server:\n  workers:\n",
+       "test.yaml:2: 'server.workers' must be a whole number, got nothing"},
+      {"server:\n\n  rtmp: [1, 2]\n",
+       "test.yaml:3: 'server.rtmp' must be a map, got a list"},
+      {"server: 5\n",
+       "test.yaml:1: 'server' must be a map, got '5'"},
+      {"- a\n- b\n",
+       "test.yaml:1: the file must be a map, got a list"},
+      {"apps:\n  live: [x]\n",
+       "test.yaml:2: 'apps.live' must be a map, got a list"},
+      {"apps:\n  live:\n    gop_cache: maybe\n",
+       "test.yaml:3: 'apps.live.gop_cache' must be true or false, got 'maybe'"},
+      {"server:\n  api:\n    token: {a: 1}\n",
+       "test.yaml:3: 'server.api.token' must be a string, got a map"},
+      {"limits: { player_queue: [1] }\n",
+       "test.yaml:1: 'limits.player_queue' must be a number, got a list"},
+      {"limits: { player_queue: .nan }\n",
+       "test.yaml:1: 'limits.player_queue' must be a number, got '.nan'"},
+  };
+  expect_errors(cases);
+}
+
+TEST(Config, BadValues) {
+  const ErrorCase cases[] = {
+      {"server:\n  rtmp: { listen: \"0.0.0.0:70000\" }\n",
+       "test.yaml:2: 'server.rtmp.listen': bad address '0.0.0.0:70000': port must be a number from 0 to 65535"},
+      {"server:\n  http:\n    listen: \":80\"\n",
+       "test.yaml:3: 'server.http.listen': bad address ':80': empty host"},
+      {"server:\n  workers: 300\n",
+       "test.yaml:2: 'server.workers' must be between 0 and 256, got 300"},
+      {"server:\n  workers: -1\n",
+       "test.yaml:2: 'server.workers' must be between 0 and 256, got -1"},
+      {"server:\n  data_dir: \"\"\n",
+       "test.yaml:2: 'server.data_dir' must not be empty"},
+      {"apps:\n  live:\n    hls: { fragment: 0 }\n",
+       "test.yaml:3: 'apps.live.hls.fragment' must be greater than 0, got 0"},
+      {"apps:\n  live:\n    hls: { window: 0 }\n",
+       "test.yaml:3: 'apps.live.hls.window' must be between 1 and 100000, got 0"},
+      {"apps:\n  live:\n    max_channels: -2\n",
+       "test.yaml:3: 'apps.live.max_channels' must be between 0 and 2147483647, got -2"},
+      {"apps:\n  live:\n    mode: push\n",
+       "test.yaml:3: 'apps.live.mode' must be one of code, channel; got 'push'"},
+      {"apps:\n  live:\n    record: { format: mkv }\n",
+       "test.yaml:3: 'apps.live.record.format' must be one of flv, mp4; got 'mkv'"},
+      {"apps:\n  live:\n    record: { interval: -1 }\n",
+       "test.yaml:3: 'apps.live.record.interval' must be at least 0, got -1"},
+      {"apps:\n  live:\n    notify: { url: \"ftp://x\" }\n",
+       "test.yaml:3: 'apps.live.notify.url' must be empty or an http:// or https:// URL, got 'ftp://x'"},
+      {"notify:\n  url: example.com\n",
+       "test.yaml:2: 'notify.url' must be empty or an http:// or https:// URL, got 'example.com'"},
+      {"notify:\n  retries: -1\n",
+       "test.yaml:2: 'notify.retries' must be between 0 and 1000, got -1"},
+      {"notify:\n  timeout: -0.5\n",
+       "test.yaml:2: 'notify.timeout' must be at least 0, got -0.5"},
+      {"limits:\n  player_queue: 0\n",
+       "test.yaml:2: 'limits.player_queue' must be greater than 0, got 0"},
+      {"limits:\n  play_wait: 1e12\n",
+       "test.yaml:2: 'limits.play_wait' must be at most 3.1536e+07, got 1e12"},
+      {"limits:\n  max_message_size: 4294967296\n",
+       "test.yaml:2: 'limits.max_message_size' must be between 1 and 4294967295, got 4294967296"},
+      {"limits:\n  max_connections: 99999999999999999999\n",
+       "test.yaml:2: 'limits.max_connections' must be between 1 and 2147483647, got 99999999999999999999"},
+      {"log: { level: verbose }\n",
+       "test.yaml:1: 'log.level' must be one of trace, debug, info, warn, error, off; got 'verbose'"},
+  };
+  expect_errors(cases);
+}
+
+TEST(Config, AppNames) {
+  EXPECT_EQ(error_of("apps:\n  live: {}\n  \"a/b\": {}\n"),
+            "test.yaml:3: bad app name 'a/b': use 1-128 of A-Z a-z 0-9 _ . - (not '.' or '..')");
+  EXPECT_NE(error_of("apps:\n  \"..\": {}\n"), "");
+  EXPECT_NE(error_of("apps:\n  \".\": {}\n"), "");
+  EXPECT_NE(error_of("apps:\n  \"\": {}\n"), "");
+  EXPECT_NE(error_of("apps:\n  " + std::string(129, 'a') + ": {}\n"), "");
+  EXPECT_EQ(error_of("apps:\n  " + std::string(128, 'a') + ": {}\n"), "");
+  EXPECT_EQ(error_of("apps:\n  a: {}\n  a: {}\n"), "test.yaml:3: duplicate key 'a' in 'apps'");
+}
+
+TEST(Config, Rtmps) {
+  EXPECT_EQ(error_of("server:\n  rtmps: { listen: \"0.0.0.0:1936\", cert: c.pem }\n"),
+            "test.yaml:2: 'server.rtmps' needs both 'cert' and 'key'");
+  EXPECT_FALSE(parse_config("server:\n  rtmps:\n", "t.yaml").server.rtmps.has_value());
+  const Config c = parse_config("server:\n  rtmps: { cert: c.pem, key: k.pem }\n", "t.yaml");
+  ASSERT_TRUE(c.server.rtmps.has_value());
+  EXPECT_EQ(c.server.rtmps->listen.to_string(), "0.0.0.0:1936");
+}
+
+TEST(Config, LoadFileErrors) {
+  try {
+    load_config_file("/nonexistent/liveorigin.yaml");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()), "/nonexistent/liveorigin.yaml: cannot read: No such file or directory");
+  }
+  EXPECT_THROW(load_config_file("/tmp"), ConfigError);
+
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / "liveorigin_config_test.yaml";
+  std::ofstream(path) << "log:\n  level: loud\n";
+  try {
+    load_config_file(path.string());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()).rfind(path.string() + ":2: 'log.level'", 0), 0u) << error.what();
+  }
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace liveorigin::config
