@@ -14,6 +14,7 @@
 #include "liveorigin/net/sender.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "reply.hpp"
 #include "request_target.hpp"
 
 namespace liveorigin::http {
@@ -24,8 +25,6 @@ namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 
 namespace {
-
-constexpr std::string_view kServerName = "liveorigin";
 
 std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
@@ -71,42 +70,44 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     }
     if (ec) {
       spdlog::warn("{}: bad request: {}", context_, ec.message());
-      respond(bhttp::status::bad_request, "bad request\n", false);
+      send(Reply::text(400, "bad request\n"), false, false);
       return;
     }
     const auto& request = parser_->get();
     const auto target = parse_target(request.target());
     const bool keep_alive = request.keep_alive();
+    const bool head_only = request.method() == bhttp::verb::head;
     if (request.method() == bhttp::verb::options) {
-      respond(bhttp::status::no_content, "", keep_alive);
+      send(Reply{.status = 204}, keep_alive, false);
       return;
     }
-    if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {
-      respond(bhttp::status::method_not_allowed, "method not allowed\n", keep_alive);
+    if (request.method() != bhttp::verb::get && !head_only) {
+      send(Reply::text(405, "method not allowed\n"), keep_alive, false);
       return;
     }
+    // Routes. HTTP-FLV takes the connection over; the others answer with one Reply.
     if (target.segments.size() == 2) {
       const auto stream = strip_suffix(target.segments[1], ".flv");
       if (!stream.empty()) {
-        play_flv(target.segments[0], std::string(stream), request.method() == bhttp::verb::head);
+        play_flv(target.segments[0], std::string(stream), head_only);
         return;
       }
     }
-    respond(bhttp::status::not_found, "not found\n", keep_alive);
+    send(Reply::text(404, "not found\n"), keep_alive, head_only);
   }
 
   void play_flv(const std::string& app_name, const std::string& name, bool head_only) {
     context_ += " " + app_name + "/" + name;
     if (!hub::is_valid_name(app_name) || !hub::is_valid_name(name)) {
       spdlog::warn("{}: refused: invalid app or stream name", context_);
-      respond(bhttp::status::bad_request, "invalid app or stream name\n", false);
+      send(Reply::text(400, "invalid app or stream name\n"), false, head_only);
       return;
     }
     const auto* app = config_->find_app(app_name);
     auto stream = app && app->flv_enabled ? server_.hub.find({app_name, name}) : nullptr;
     if (!stream) {
       spdlog::debug("{}: flv: stream not found", context_);
-      respond(bhttp::status::not_found, "stream not found\n", false);
+      send(Reply::text(404, "stream not found\n"), false, head_only);
       return;
     }
     const bool unknown = !stream->has_audio() && !stream->has_video();
@@ -155,28 +156,22 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     });
   }
 
-  void respond(bhttp::status status, std::string body, bool keep_alive) {
-    auto response = std::make_shared<bhttp::response<bhttp::string_body>>(status, 11);
-    response->set(bhttp::field::server, kServerName);
-    response->set(bhttp::field::content_type, "text/plain");
-    response->set(bhttp::field::access_control_allow_origin, "*");
-    if (status == bhttp::status::no_content) {
-      response->set(bhttp::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
-      response->set(bhttp::field::access_control_allow_headers, "*");
-    }
-    response->keep_alive(keep_alive);
-    response->body() = std::move(body);
-    response->prepare_payload();
-    bhttp::async_write(*socket_, *response,
-                       [self = shared_from_this(), response, keep_alive](
-                           const boost::system::error_code& ec, std::size_t n) {
-                         self->server_.stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
-                         if (ec || !keep_alive) {
-                           self->close();
-                           return;
-                         }
-                         self->read_request();
-                       });
+  // Writes a whole reply: the head and the shared body in one gathered write.
+  void send(Reply reply, bool keep_alive, bool head_only) {
+    auto head = std::make_shared<std::string>(reply_head(reply, keep_alive));
+    auto body = head_only ? nullptr : reply.body;
+    std::vector<asio::const_buffer> buffers{asio::buffer(*head)};
+    if (body) buffers.push_back(asio::buffer(*body));
+    asio::async_write(*socket_, buffers,
+                      [self = shared_from_this(), head, body, keep_alive](
+                          const boost::system::error_code& ec, std::size_t n) {
+                        self->server_.stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                        if (ec || !keep_alive) {
+                          self->close();
+                          return;
+                        }
+                        self->read_request();
+                      });
   }
 
   void close() {

@@ -59,6 +59,7 @@ void Stream::publish(const media::PacketPtr& packet) {
   if (packet->is_audio() && !has_audio_) has_audio_ = true;
   if (packet->is_video() && !has_video_) has_video_ = true;
   if (packet->type != media::MediaType::data || is_metadata(*packet)) cache_.add(packet);
+  for (const auto& output : outputs_) output->on_packet(packet);
   for (auto& [loop, relay] : relays_) {
     if (loop == &loop_) {
       relay->deliver(packet);
@@ -80,7 +81,11 @@ void Stream::end() {
   }
   relays_.clear();
   stop_handler_ = nullptr;
+  auto outputs = std::move(outputs_);
+  for (const auto& output : outputs) output->on_stream_end();
 }
+
+void Stream::attach(std::shared_ptr<Subscriber> output) { outputs_.push_back(std::move(output)); }
 
 void Stream::subscribe(Loop& subscriber_loop, std::weak_ptr<Subscriber> subscriber) {
   // On the stream's loop, the snapshot and the relay registration happen at one point of the

@@ -77,7 +77,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
     if (ec) {
-      finish(ec == asio::error::eof ? "closed" : "closed (" + ec.message() + ")");
+      if (ec != asio::error::eof) spdlog::debug("{}: read: {}", context_, ec.message());
+      finish("closed");
       return;
     }
     server_.stats.bytes_in.fetch_add(n, std::memory_order_relaxed);
@@ -90,7 +91,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     } catch (const std::exception& e) {
       spdlog::warn("{}: protocol error, closing: {}", context_, e.what());
       events_.clear();
-      finish("protocol error");
+      finish("closed");
       return;
     }
     events_.clear();
@@ -160,6 +161,10 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     });
     codec_.accept_publish(e.stream_id, e.stream);
     spdlog::info("{}: publish started", context_);
+    auto query = connect_query_;
+    for (auto& [k, v] : e.query) query[k] = v;
+    const PublishStart start{*publishing_, *app_, *config_, ip_, query};
+    for (auto* observer : server_.observers) observer->on_publish(start);
   }
 
   void handle(rtmp::PlayEvent& e) {
@@ -225,6 +230,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     if (!publishing_) return;
     spdlog::info("{}: publish ended ({}), {} bytes in", context_, reason, publishing_->bytes_in());
     publishing_->end();
+    for (auto* observer : server_.observers) observer->on_unpublish(*publishing_, reason);
     server_.hub.release(*publishing_);
     publishing_.reset();
   }

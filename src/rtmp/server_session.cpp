@@ -223,16 +223,8 @@ void ServerSession::accept_play(std::uint32_t stream_id, std::string_view stream
               stream);
   send_status(stream_id, "status", "NetStream.Play.Start", "Started playing " + std::string(stream) + ".",
               stream);
-  Bytes access;
-  amf0::encode_string(access, "|RtmpSampleAccess");
-  amf0::encode(access, amf0::Value::make_boolean(true));
-  amf0::encode(access, amf0::Value::make_boolean(true));
-  send(chunk_stream::kData, message_type::kDataAmf0, stream_id, std::move(access));
-  // Flash players expect this one as a data message, not a command.
-  Bytes data_start;
-  amf0::encode_string(data_start, "onStatus");
-  amf0::encode(data_start, amf0::Value::make_object({{"code", amf0::Value::make_string("NetStream.Data.Start")}}));
-  send(chunk_stream::kData, message_type::kDataAmf0, stream_id, std::move(data_start));
+  // No |RtmpSampleAccess or NetStream.Data.Start data messages: only Flash wanted them, and
+  // ffmpeg-based players turn them into a spurious data track.
 }
 
 void ServerSession::reject_play(std::uint32_t stream_id, std::string_view code, std::string_view description) {

@@ -49,6 +49,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void publish(const media::PacketPtr& packet);
   void end();
 
+  // On loop(), before the first packet: an output fed synchronously on the stream's loop (HLS
+  // segmenter, recorder), held strongly until the stream ends.
+  void attach(std::shared_ptr<Subscriber> output);
+
   // From any thread. The subscriber is held weakly and called on subscriber_loop: first the
   // cached start of the stream, then live packets, then on_stream_end.
   void subscribe(Loop& subscriber_loop, std::weak_ptr<Subscriber> subscriber);
@@ -71,6 +75,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   GopCache cache_;
   bool ended_ = false;
   std::vector<std::pair<Loop*, std::shared_ptr<Relay>>> relays_;
+  std::vector<std::shared_ptr<Subscriber>> outputs_;
   std::function<void(const std::string&)> stop_handler_;
   std::atomic<std::uint64_t> bytes_in_{0};
   std::atomic<bool> has_audio_{false};

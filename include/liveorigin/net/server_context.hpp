@@ -5,9 +5,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hub/hub.hpp"
+#include "liveorigin/net/stream_observer.hpp"
 
 namespace liveorigin::net {
 
@@ -37,6 +39,7 @@ struct ServerContext {
   ConfigStore& config;
   Shards& shards;
   ServerStats stats;
+  std::vector<StreamObserver*> observers;  // registered by the composition root before start
 };
 
 }  // namespace liveorigin::net
