@@ -1,0 +1,59 @@
+#include "schema.hpp"
+
+namespace liveorigin::store {
+
+// Version ranges keep features that grow in parallel apart: 1-99 shared tables below,
+// 100+ access control, 200+ callbacks, 300+ recordings.
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> list = {
+      {1, R"sql(
+CREATE TABLE stream_status (
+  app        TEXT NOT NULL,
+  stream     TEXT NOT NULL,
+  status     TEXT NOT NULL CHECK (status IN ('enabled', 'disabled')),
+  changed_by TEXT NOT NULL DEFAULT '',
+  changed_at INTEGER NOT NULL,            -- Unix seconds
+  PRIMARY KEY (app, stream)
+);
+CREATE TABLE channels (
+  app        TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  created_at INTEGER NOT NULL,            -- Unix seconds
+  PRIMARY KEY (app, id)
+);
+CREATE TABLE callbacks (                  -- the notifier's outbox
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id        TEXT NOT NULL UNIQUE,
+  stream_key      TEXT NOT NULL,          -- APP/STREAM: events of one stream go out in order
+  url             TEXT NOT NULL,
+  payload         TEXT NOT NULL,          -- the JSON body, exactly as sent on every attempt
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  max_attempts    INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,       -- Unix ms
+  last_error      TEXT NOT NULL DEFAULT '',
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL
+);
+CREATE INDEX callbacks_by_state ON callbacks (state, stream_key, id);
+CREATE TABLE recordings (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  app        TEXT NOT NULL,
+  stream     TEXT NOT NULL,
+  file_path  TEXT NOT NULL UNIQUE,        -- absolute
+  file_name  TEXT NOT NULL,
+  format     TEXT NOT NULL CHECK (format IN ('flv', 'mp4')),
+  file_size  INTEGER NOT NULL,
+  start_time INTEGER NOT NULL,            -- Unix seconds
+  end_time   INTEGER NOT NULL,
+  duration   REAL NOT NULL,               -- seconds
+  recovered  INTEGER NOT NULL DEFAULT 0,  -- 1 when rebuilt from a .part after a crash
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX recordings_by_stream ON recordings (app, stream, start_time);
+)sql"},
+  };
+  return list;
+}
+
+}  // namespace liveorigin::store
