@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages liveorigin needs (as root, idempotent) and builds it.
-# Usage: scripts/setup.sh [BUILD_DIR] [extra cmake args...]
+# Usage: scripts/setup.sh [--test] [BUILD_DIR] [extra cmake args...]
+#   --test  also installs what the tests drive the server with (ffmpeg, pytest, GStreamer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config ccache git
   libboost1.81-all-dev libssl-dev libavformat-dev libavcodec-dev libavutil-dev
-  nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev
-  ffmpeg python3-pytest curl)
+  nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev)
+if [ "${1:-}" = "--test" ]; then
+  shift
+  packages+=(ffmpeg python3-pytest curl gstreamer1.0-tools gstreamer1.0-plugins-base
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -70,4 +70,11 @@ Response error_response(unsigned status, int code, std::string_view message) {
   return r;
 }
 
+nlohmann::json json_body(const Request& request) {
+  auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) throw ApiError(400, 400, "request body is not valid JSON");
+  if (!body.is_object()) throw ApiError(400, 400, "request body must be a JSON object");
+  return body;
+}
+
 }  // namespace liveorigin::api

@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include <sys/resource.h>
+
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/common/log.hpp"
@@ -16,6 +18,17 @@ constexpr const char* kUsage =
     "  -c, --config FILE   config file (default: config/liveorigin.yaml)\n"
     "  --check-config      validate the config and exit (non-zero with FILE:LINE: on error)\n"
     "  -h, --help          this text\n";
+
+// Every connection is a descriptor: the soft limit (often 1024) goes up to the hard one, so
+// limits.max_connections rather than the kernel is what refuses peers.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const auto before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0)
+    spdlog::debug("open file limit raised from {} to {}", before, lim.rlim_cur);
+}
 
 }  // namespace
 
@@ -49,6 +62,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   liveorigin::setup_logging(config.log_level);
+  raise_fd_limit();
   liveorigin::app::Server server(std::move(config), config_path);
   return server.run();
 }

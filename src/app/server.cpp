@@ -7,6 +7,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/api/api_server.hpp"
+#include "liveorigin/api/callback_routes.hpp"
+#include "liveorigin/api/management.hpp"
+#include "liveorigin/api/router.hpp"
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/http/media_http.hpp"
 #include "liveorigin/hub/hub.hpp"
@@ -14,6 +18,10 @@
 #include "liveorigin/net/rtmp_session.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "liveorigin/notify/notifier.hpp"
+#include "liveorigin/store/database.hpp"
+#include "hls_observer.hpp"
+#include "record_observer.hpp"
 
 namespace liveorigin::app {
 
@@ -33,11 +41,73 @@ struct Server::Parts {
   net::Shards shards;
   net::ConfigStore store;
   net::ServerContext context;
+  HlsObserver hls;  // HLS outputs per publish; its library answers the media HTTP routes
   std::shared_ptr<net::Listener> rtmp;
   std::shared_ptr<net::Listener> http;
   asio::signal_set signals;
   asio::steady_timer grace;
   bool stopping = false;
+  // Durable state and the management API (built in run(), once data_dir exists). Declared last:
+  // the API thread stops before anything it uses goes away.
+  std::unique_ptr<store::Database> database;
+  // Callbacks: after the database (it drains its store jobs first), before the router and the
+  // recorder that use it.
+  std::unique_ptr<notify::Notifier> notifier;
+  api::Router router;
+  std::unique_ptr<api::Management> management;
+  std::unique_ptr<api::ApiServer> api;
+  // Recording (after the database: run() drains it before the store closes).
+  std::unique_ptr<RecordObserver> recording;
+
+  // Opens DATA/liveorigin.db, loads the access cache, registers the management routes and binds
+  // api.listen. Other features add their routes to `router` before api->start().
+  void build_management(const config::Config& config) {
+    database = std::make_unique<store::Database>(
+        (std::filesystem::path(config.server.data_dir) / "liveorigin.db").string());
+    api::load_access(*database, context.access);
+    management = std::make_unique<api::Management>(hub, context.access, *database, store, context.stats);
+    management->hls_players = [library = &hls.library()](const hub::StreamKey& key) { return library->players(key); };
+    api::add_stats_routes(router, *management);
+    api::add_stream_routes(router, *management);
+    api::add_channel_routes(router, *management);
+    api = std::make_unique<api::ApiServer>(config.server.api, router, store, &context.stats);
+    api->every(std::chrono::seconds(1), [m = management.get()] { m->sample(); });
+  }
+
+  // Callbacks: each event is written to the outbox, then delivered by the notifier's own thread;
+  // whatever a previous run left pending resumes now.
+  void build_notifier() {
+    notifier = std::make_unique<notify::Notifier>(*database, store);
+    context.observers.push_back(notifier.get());
+    api::add_callback_routes(router, *notifier);
+    auto* n = notifier.get();
+    management->gauges.push_back({"liveorigin_callbacks_delivered_total", "Callbacks delivered (2xx and code 0).",
+                                  [n] { return double(n->metrics().delivered); }, "counter"});
+    management->gauges.push_back({"liveorigin_callbacks_retried_total", "Failed callback attempts scheduled again.",
+                                  [n] { return double(n->metrics().retried); }, "counter"});
+    management->gauges.push_back({"liveorigin_callbacks_failed_total", "Callbacks that ran out of attempts.",
+                                  [n] { return double(n->metrics().failed); }, "counter"});
+    management->gauges.push_back({"liveorigin_callbacks_queue_depth", "Callbacks pending in the outbox.",
+                                  [n] { return double(n->metrics().queue_depth); }});
+    notifier->start();
+  }
+
+  // The recorder: .part files left by a crash land first; each landed file becomes a recordings
+  // row (and a record callback).
+  void build_recording(const config::Config& config) {
+    recording = std::make_unique<RecordObserver>(
+        config.server.data_dir, [this, http = config.server.http](const record::LandedRecording& r) {
+          database->post([r](store::Connection& c) { record::insert_recording(c, r, std::time(nullptr)); });
+          notifier->record({r.app, r.stream, r.file_path, vod_url(http, r.vod_path),
+                            std::string(record::extension(r.format)), static_cast<std::int64_t>(r.file_size),
+                            r.start_time, r.end_time, r.duration, r.client_ip});
+        });
+    context.observers.push_back(recording.get());
+    api::add_recording_routes(router, *database, [http = config.server.http](std::string_view path) {
+      return vod_url(http, path);
+    });
+    recording->recorder().recover();
+  }
 
   void wait_for_signal() {
     signals.async_wait([this](const boost::system::error_code& ec, int signal) {
@@ -96,7 +166,11 @@ int Server::run() {
     spdlog::error("cannot create data_dir '{}': {}", config->server.data_dir, ec.message());
     return 1;
   }
+  p.context.observers.push_back(&p.hls);
   try {
+    p.build_management(*config);
+    p.build_notifier();
+    p.build_recording(*config);
     p.rtmp = std::make_shared<net::Listener>(
         p.context, config->server.rtmp, "rtmp",
         [&context = p.context](asio::ip::tcp::socket socket, net::Shard& shard) {
@@ -104,8 +178,9 @@ int Server::run() {
         });
     p.http = std::make_shared<net::Listener>(
         p.context, config->server.http, "http",
-        [&context = p.context](asio::ip::tcp::socket socket, net::Shard& shard) {
-          http::start_media_session(context, std::move(socket), shard);
+        [&context = p.context, services = http::MediaServices{&p.hls.library()}](
+            asio::ip::tcp::socket socket, net::Shard& shard) {
+          http::start_media_session(context, std::move(socket), shard, services);
         });
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
@@ -117,9 +192,12 @@ int Server::run() {
   p.wait_for_signal();
   p.rtmp->start();
   p.http->start();
+  p.api->start();
   spdlog::info("liveorigin running with {} worker thread(s)", p.shards.size());
   p.shards.start();
   p.shards.join();
+  p.recording->recorder().drain();  // every recording lands before the process exits
+  p.api->stop();
   spdlog::info("liveorigin stopped");
   return 0;
 }

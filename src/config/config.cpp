@@ -393,6 +393,12 @@ void read_limits(MapReader r, Limits& l) {
   r.get("max_message_size", l.max_message_size, 1, u32_max);
   r.get("max_chunk_size", l.max_chunk_size, 128, 0x7fffffff);  // RTMP: at least 128, top bit clear
   r.get("max_http_header", l.max_http_header, 256, u32_max);
+  r.get("max_connections_per_ip", l.max_connections_per_ip, 1, int_max);
+  r.get("idle_timeout", l.idle_timeout, positive);
+  r.get("max_chunk_streams", l.max_chunk_streams, 1, 65599);  // every id the basic header can carry
+  r.get("max_streams", l.max_streams, 1, int_max);
+  r.get("api_rate", l.api_rate, positive);
+  r.get("max_publisher_pending", l.max_publisher_pending, 1, u32_max);
   r.finish();
 }
 

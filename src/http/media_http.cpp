@@ -14,8 +14,11 @@
 #include "liveorigin/net/sender.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "liveorigin/rtmp/query.hpp"
+#include "hls_routes.hpp"
 #include "reply.hpp"
 #include "request_target.hpp"
+#include "vod_routes.hpp"
 
 namespace liveorigin::http {
 
@@ -32,13 +35,14 @@ std::chrono::milliseconds seconds(double s) {
 
 class MediaSession : public std::enable_shared_from_this<MediaSession> {
  public:
-  MediaSession(net::ServerContext& server, tcp::socket socket, net::Shard& shard)
-      : server_(server), shard_(shard), count_(server.stats),
+  MediaSession(net::ServerContext& server, tcp::socket socket, net::Shard& shard, MediaServices services)
+      : server_(server), services_(services), shard_(shard), count_(server.stats, socket),
         socket_(std::make_shared<tcp::socket>(std::move(socket))), config_(server.config.get()),
         timer_(shard.context()) {
     boost::system::error_code ec;
     const auto peer = socket_->remote_endpoint(ec);
     context_ = "http " + (ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port()));
+    if (!ec) peer_ip_ = peer.address().to_string();
   }
   void start() { read_request(); }
 
@@ -52,7 +56,10 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       auto self = weak.lock();
       if (ec || !self) return;
-      spdlog::debug("{}: no complete request in time, closing", self->context_);
+      spdlog::log(self->parser_->got_some() ? spdlog::level::warn : spdlog::level::info,
+                  "{}: no complete request within {} s, closing (handshake_timeout)", self->context_,
+                  self->config_->limits.handshake_timeout);
+      self->server_.stats.refuse(net::Refusal::handshake_timeout);
       self->close();
     });
     bhttp::async_read(*socket_, buffer_, *parser_,
@@ -69,7 +76,9 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
       return;
     }
     if (ec) {
-      spdlog::warn("{}: bad request: {}", context_, ec.message());
+      const bool too_big = ec == bhttp::error::header_limit;
+      spdlog::warn("{}: bad request: {}{}", context_, ec.message(), too_big ? " (max_http_header)" : "");
+      server_.stats.refuse(too_big ? net::Refusal::max_http_header : net::Refusal::protocol_error);
       send(Reply::text(400, "bad request\n"), false, false);
       return;
     }
@@ -89,14 +98,29 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     if (target.segments.size() == 2) {
       const auto stream = strip_suffix(target.segments[1], ".flv");
       if (!stream.empty()) {
-        play_flv(target.segments[0], std::string(stream), head_only);
+        play_flv(target.segments[0], std::string(stream), target.query, head_only);
+        return;
+      }
+    }
+    if (is_vod_target(target)) {  // recordings, streamed from disk (src/http/vod_routes.cpp)
+      const auto range = request[bhttp::field::range];
+      serve_vod(socket_, *config_, server_.stats,
+                {target, std::string_view(range.data(), range.size()), head_only, keep_alive},
+                [self = shared_from_this()](bool again) { again ? self->read_request() : self->close(); });
+      return;
+    }
+    if (services_.hls) {  // HLS playlists and segments, from memory (src/http/hls_routes.cpp)
+      const auto agent = request[bhttp::field::user_agent];
+      if (auto reply = hls_reply(*services_.hls, *config_,
+                                 {target, peer_ip_, std::string_view(agent.data(), agent.size())})) {
+        send(std::move(*reply), keep_alive, head_only);
         return;
       }
     }
     send(Reply::text(404, "not found\n"), keep_alive, head_only);
   }
 
-  void play_flv(const std::string& app_name, const std::string& name, bool head_only) {
+  void play_flv(const std::string& app_name, const std::string& name, const std::string& query, bool head_only) {
     context_ += " " + app_name + "/" + name;
     if (!hub::is_valid_name(app_name) || !hub::is_valid_name(name)) {
       spdlog::warn("{}: refused: invalid app or stream name", context_);
@@ -104,6 +128,14 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
       return;
     }
     const auto* app = config_->find_app(app_name);
+    if (app) {  // play auth (issue 4)
+      const auto decision = server_.access.check_play(*app, name, rtmp::parse_query(query), access::unix_now());
+      if (!decision.ok()) {
+        spdlog::warn("{}: flv play refused: {}", context_, decision.reason);
+        send(Reply::text(403, "forbidden: " + decision.reason + "\n"), false, head_only);
+        return;
+      }
+    }
     auto stream = app && app->flv_enabled ? server_.hub.find({app_name, name}) : nullptr;
     if (!stream) {
       spdlog::debug("{}: flv: stream not found", context_);
@@ -129,6 +161,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
         socket_, net::WireFormat::flv,
         hub::PlayerQueue::Options{static_cast<std::uint32_t>(limits.player_queue * 1000), 64u << 20},
         server_.stats, context_);
+    sender_->set_write_timeout(seconds(limits.idle_timeout));
     sender_->send_control(std::move(start));
     if (head_only) {
       sender_->close_after_flush();
@@ -138,6 +171,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
       spdlog::info("{}: stream ended, closing player", context);
       if (auto sender = weak.lock()) sender->close_after_flush();
     });
+    sender_->count_as_player(stream->stats(), hub::PlayProtocol::flv);
     stream->subscribe(shard_, sender_);
     spdlog::info("{}: flv play started", context_);
     watch_for_close();
@@ -181,6 +215,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   }
 
   net::ServerContext& server_;
+  MediaServices services_;
   net::Shard& shard_;
   net::ConnectionCount count_;
   std::shared_ptr<tcp::socket> socket_;
@@ -191,12 +226,14 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   std::shared_ptr<net::Sender> sender_;
   std::array<char, 512> drain_{};
   std::string context_;
+  std::string peer_ip_;
 };
 
 }  // namespace
 
-void start_media_session(net::ServerContext& server, tcp::socket socket, net::Shard& shard) {
-  std::make_shared<MediaSession>(server, std::move(socket), shard)->start();
+void start_media_session(net::ServerContext& server, tcp::socket socket, net::Shard& shard,
+                         MediaServices services) {
+  std::make_shared<MediaSession>(server, std::move(socket), shard, services)->start();
 }
 
 }  // namespace liveorigin::http

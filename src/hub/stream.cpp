@@ -1,7 +1,6 @@
 #include "liveorigin/hub/stream.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 namespace liveorigin::hub {
 
@@ -31,14 +30,6 @@ class Relay {
   std::vector<std::weak_ptr<Subscriber>> subscribers_;
 };
 
-namespace {
-// onMetaData is cached for late joiners; other data messages (cue points, text) only pass live.
-bool is_metadata(const media::Packet& p) {
-  static constexpr char kName[] = "\x02\x00\x0aonMetaData";
-  const auto body = p.body();
-  return body.size() >= sizeof kName - 1 && std::memcmp(body.data(), kName, sizeof kName - 1) == 0;
-}
-}  // namespace
 
 Stream::Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions options)
     : key_(std::move(key)), loop_(loop), publisher_(std::move(publisher)),
@@ -56,9 +47,11 @@ std::shared_ptr<Relay> Stream::relay_for(Loop& loop) {
 void Stream::publish(const media::PacketPtr& packet) {
   if (ended_) return;
   bytes_in_.fetch_add(packet->body().size(), std::memory_order_relaxed);
+  stats_->on_packet(*packet);
   if (packet->is_audio() && !has_audio_) has_audio_ = true;
   if (packet->is_video() && !has_video_) has_video_ = true;
-  if (packet->type != media::MediaType::data || is_metadata(*packet)) cache_.add(packet);
+  // onMetaData is cached for late joiners; other data messages (cue points, text) only pass live.
+  if (packet->type != media::MediaType::data || media::is_metadata_body(packet->body())) cache_.add(packet);
   for (const auto& output : outputs_) output->on_packet(packet);
   for (auto& [loop, relay] : relays_) {
     if (loop == &loop_) {

@@ -77,7 +77,13 @@ void classify_audio(Packet& p, ByteView body) {
 
 }  // namespace
 
+bool is_metadata_body(ByteView body) {
+  static constexpr char kName[] = "\x02\x00\x0aonMetaData";
+  return body.size() >= sizeof kName - 1 && std::memcmp(body.data(), kName, sizeof kName - 1) == 0;
+}
+
 PacketPtr make_packet(MediaType type, std::uint32_t timestamp, ByteView body) {
+  if (type == MediaType::data && is_metadata_body(body)) timestamp = 0;
   auto p = std::make_shared<Packet>();
   p->type = type;
   p->timestamp = timestamp;

@@ -14,7 +14,7 @@ using asio::ip::tcp;
 Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name,
                    Handler handler)
     : server_(server), name_(std::move(name)), handler_(std::move(handler)),
-      acceptor_(server.shards.at(0).context()) {
+      acceptor_(server.shards.at(0).context()), retry_(server.shards.at(0).context()) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(endpoint.host, ec);
   if (ec) throw std::runtime_error(name_ + ": bad listen address '" + endpoint.host + "'");
@@ -35,6 +35,7 @@ void Listener::start() { accept_next(); }
 void Listener::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  retry_.cancel();
 }
 
 void Listener::accept_next() {
@@ -43,15 +44,26 @@ void Listener::accept_next() {
                                               const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (ec) {
-      // Out of descriptors and similar: log, keep accepting.
+      // Out of descriptors and similar: log, pause briefly (retrying at once would spin), go on.
       spdlog::warn("{}: accept failed: {}", self->name_, ec.message());
+      self->retry_.expires_after(std::chrono::milliseconds(100));
+      self->retry_.async_wait([self](const boost::system::error_code& wait_ec) {
+        if (!wait_ec && self->acceptor_.is_open()) self->accept_next();
+      });
+      return;
     } else {
-      const auto limit = self->server_.config.get()->limits.max_connections;
-      if (self->server_.stats.connections.load() >= limit) {
-        boost::system::error_code ignored;
-        const auto peer = socket.remote_endpoint(ignored);
-        spdlog::warn("{}: refused {}:{}: connection limit {} reached", self->name_,
-                     peer.address().to_string(), peer.port(), limit);
+      const auto& limits = self->server_.config.get()->limits;
+      boost::system::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      const auto ip = peer_ec ? std::string("?") : peer.address().to_string();
+      if (self->server_.stats.connections.load() >= limits.max_connections) {
+        self->server_.stats.refuse(Refusal::max_connections);
+        spdlog::warn("{}: refused {}:{}: connection limit {} reached (max_connections)", self->name_, ip,
+                     peer.port(), limits.max_connections);
+      } else if (!peer_ec && self->server_.stats.peers.count(ip) >= limits.max_connections_per_ip) {
+        self->server_.stats.refuse(Refusal::max_connections_per_ip);
+        spdlog::warn("{}: refused {}:{}: {} connections from this address (max_connections_per_ip)",
+                     self->name_, ip, peer.port(), limits.max_connections_per_ip);
       } else {
         asio::post(shard.context(), [handler = self->handler_, socket = std::move(socket), &shard]() mutable {
           handler(std::move(socket), shard);

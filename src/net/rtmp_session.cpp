@@ -43,13 +43,15 @@ rtmp::Limits codec_limits(const config::Limits& limits) {
   rtmp::Limits out;
   out.max_message_size = limits.max_message_size;
   out.max_chunk_size = limits.max_chunk_size;
+  out.max_chunk_streams = limits.max_chunk_streams;
+  out.max_buffered = limits.max_publisher_pending;
   return out;
 }
 
 class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
  public:
   RtmpSession(ServerContext& server, tcp::socket socket, Shard& shard)
-      : server_(server), shard_(shard), count_(server.stats),
+      : server_(server), shard_(shard), count_(server.stats, socket),
         socket_(std::make_shared<tcp::socket>(std::move(socket))),
         config_(server.config.get()), codec_(codec_limits(config_->limits)),
         timer_(shard.context()), started_(Clock::now()), read_buffer_(kReadBufferSize) {
@@ -59,6 +61,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
     sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, queue_options(config_->limits),
                                        server_.stats, context_);
+    sender_->set_write_timeout(seconds(config_->limits.idle_timeout));
   }
 
   void start() {
@@ -88,8 +91,18 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
         std::visit([this](auto& e) { handle(e); }, event);
         if (closing_) break;
       }
+    } catch (const rtmp::LimitError& e) {
+      static constexpr Refusal kByLimit[] = {Refusal::max_message_size, Refusal::max_chunk_size,
+                                             Refusal::max_chunk_streams, Refusal::max_publisher_pending};
+      const auto reason = kByLimit[static_cast<int>(e.limit)];
+      spdlog::warn("{}: refused, closing: {} ({})", context_, e.what(), kRefusalNames[static_cast<int>(reason)]);
+      server_.stats.refuse(reason);
+      events_.clear();
+      finish("closed");
+      return;
     } catch (const std::exception& e) {
       spdlog::warn("{}: protocol error, closing: {}", context_, e.what());
+      server_.stats.refuse(Refusal::protocol_error);
       events_.clear();
       finish("closed");
       return;
@@ -127,6 +140,13 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     codec_.accept_connect();
   }
 
+  // The stream name's query over tcUrl's (OBS sends it on the app part of its "server" field).
+  rtmp::Query merged_query(const rtmp::Query& stream_query) const {
+    auto query = connect_query_;
+    for (const auto& [k, v] : stream_query) query[k] = v;
+    return query;
+  }
+
   bool check_name(const std::string& stream) {
     if (hub::is_valid_name(stream)) return true;
     spdlog::warn("{}: refused: invalid stream name '{}'", context_, stream.substr(0, 200));
@@ -145,6 +165,21 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("invalid name");
       return;
     }
+    const auto query = merged_query(e.query);
+    // Push auth, stream status and channel mode (issue 4): decided from memory, no store access.
+    if (const auto decision = server_.access.check_publish(*app_, e.stream, query, unix_now()); !decision.ok()) {
+      spdlog::warn("{}: publish refused: {}", context_, decision.reason);
+      codec_.reject_publish(e.stream_id, "NetStream.Publish.Rejected", decision.reason);
+      close_soon("publish refused");
+      return;
+    }
+    if (const auto live = server_.hub.streams().size(); live >= static_cast<std::size_t>(config_->limits.max_streams)) {
+      spdlog::warn("{}: publish refused: {} streams live (max_streams)", context_, live);
+      server_.stats.refuse(Refusal::max_streams);
+      codec_.reject_publish(e.stream_id, "NetStream.Publish.Rejected", "too many streams");
+      close_soon("max streams");
+      return;
+    }
     hub::StreamKey key{app_name_, e.stream};
     publishing_ = server_.hub.claim(key, shard_, {ip_, "rtmp", unix_now()},
                                     {.gop_cache = app_->gop_cache});
@@ -161,8 +196,6 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     });
     codec_.accept_publish(e.stream_id, e.stream);
     spdlog::info("{}: publish started", context_);
-    auto query = connect_query_;
-    for (auto& [k, v] : e.query) query[k] = v;
     const PublishStart start{*publishing_, *app_, *config_, ip_, query};
     for (auto* observer : server_.observers) observer->on_publish(start);
   }
@@ -177,6 +210,13 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     if (!check_name(e.stream)) {
       codec_.reject_play(e.stream_id, "NetStream.Play.StreamNotFound", "invalid stream name");
       close_soon("invalid name");
+      return;
+    }
+    const auto decision = server_.access.check_play(*app_, e.stream, merged_query(e.query), unix_now());
+    if (!decision.ok()) {
+      spdlog::warn("{}: play refused: {}", context_, decision.reason);
+      codec_.reject_play(e.stream_id, "NetStream.Play.Rejected", decision.reason);
+      close_soon("play refused");
       return;
     }
     pending_play_ = PendingPlay{e.stream_id, e.stream, Clock::now() + seconds(config_->limits.play_wait)};
@@ -210,6 +250,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       self->flush();
       self->sender_->close_after_flush();
     });
+    sender_->count_as_player(stream->stats(), hub::PlayProtocol::rtmp);
     stream->subscribe(shard_, sender_);
     pending_play_.reset();
     spdlog::info("{}: play started", context_);
@@ -249,7 +290,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     const auto now = Clock::now();
     const auto& limits = config_->limits;
     if (!codec_.connected() && now - started_ > seconds(limits.handshake_timeout)) {
-      spdlog::warn("{}: no connect within {} s, closing", context_, limits.handshake_timeout);
+      spdlog::warn("{}: no connect within {} s, closing (handshake_timeout)", context_, limits.handshake_timeout);
+      server_.stats.refuse(Refusal::handshake_timeout);
       finish("handshake timeout");
       return;
     }

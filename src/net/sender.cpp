@@ -58,9 +58,36 @@ void Sender::close_after_flush() {
 void Sender::close() {
   if (closed_) return;
   closed_ = true;
+  player_.reset();
+  if (stall_timer_) stall_timer_->cancel();
   boost::system::error_code ignored;
   socket_->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   socket_->close(ignored);
+}
+
+void Sender::set_write_timeout(std::chrono::milliseconds timeout) {
+  write_timeout_ = timeout;
+  if (!stall_timer_) stall_timer_.emplace(socket_->get_executor());
+}
+
+void Sender::watch_stall() {
+  if (stall_armed_ || closed_ || write_timeout_.count() <= 0) return;
+  stall_armed_ = true;
+  stall_timer_->expires_at(last_progress_ + write_timeout_);
+  stall_timer_->async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->stall_armed_ = false;
+    if (!self->writing_ || self->closed_) return;
+    if (std::chrono::steady_clock::now() - self->last_progress_ < self->write_timeout_) {
+      self->watch_stall();  // progress since: wait for the rest of the timeout
+      return;
+    }
+    spdlog::warn("{}: peer read nothing for {} s, cutting it (idle_timeout)", self->log_context_,
+                 self->write_timeout_.count() / 1000.0);
+    self->stats_.refuse(Refusal::idle_timeout);
+    self->close();
+  });
 }
 
 void Sender::gather() {
@@ -84,12 +111,23 @@ void Sender::kick() {
   }
   gather();
   writing_ = true;
+  if (write_timeout_.count() > 0) {
+    last_progress_ = std::chrono::steady_clock::now();
+    watch_stall();
+  }
   boost::asio::async_write(
       *socket_, buffers_,
+      [this, sent = std::size_t(0)](const boost::system::error_code& ec, std::size_t n) mutable -> std::size_t {
+        // Called around each partial write: notes progress for the stall watch.
+        if (n != sent && write_timeout_.count() > 0) last_progress_ = std::chrono::steady_clock::now();
+        sent = n;
+        return boost::asio::transfer_all()(ec, n);
+      },
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
         self->writing_ = false;
         self->bytes_sent_ += n;
         self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+        if (auto* stream_stats = self->player_.stats()) stream_stats->add_bytes_out(n);
         self->buffers_.clear();
         self->control_in_flight_.clear();
         self->media_in_flight_.clear();

@@ -34,7 +34,7 @@ ChunkReader::ChunkReader(Limits limits) : limits_(limits) { header_.reserve(18);
 void ChunkReader::set_chunk_size(std::uint32_t size) {
   size &= 0x7FFFFFFF;  // the top bit is reserved and must be ignored
   if (size == 0 || size > limits_.max_chunk_size)
-    throw ProtocolError("rtmp: invalid chunk size " + std::to_string(size));
+    throw LimitError(LimitError::Limit::chunk_size, "rtmp: invalid chunk size " + std::to_string(size));
   chunk_size_ = size;
 }
 
@@ -71,7 +71,8 @@ ChunkReader::ChunkStream& ChunkReader::stream_for(std::uint32_t csid) {
   auto it = streams_.find(csid);
   if (it != streams_.end()) return it->second;
   if (streams_.size() >= limits_.max_chunk_streams)
-    throw ProtocolError("rtmp: too many chunk streams");
+    throw LimitError(LimitError::Limit::chunk_streams,
+                     "rtmp: more than " + std::to_string(limits_.max_chunk_streams) + " chunk streams");
   return streams_[csid];
 }
 
@@ -103,7 +104,8 @@ void ChunkReader::apply_header() {
       cs.timestamp += cs.delta;  // fmt 3 starting a message repeats the last delta
     }
     if (cs.length > limits_.max_message_size)
-      throw ProtocolError("rtmp: message of " + std::to_string(cs.length) + " bytes exceeds the limit");
+      throw LimitError(LimitError::Limit::message_size,
+                       "rtmp: message of " + std::to_string(cs.length) + " bytes exceeds the limit");
     cs.in_message = true;  // a fmt 0/1/2 header mid-message drops the partial one (spec violation)
     buffered_ -= cs.body.size();
     cs.body.clear();
@@ -147,8 +149,9 @@ void ChunkReader::feed(ByteView data, std::vector<Message>& out) {
       payload_left_ -= static_cast<std::uint32_t>(n);
       // Interleaved partial messages may each be below the limit yet add up: cap their sum too.
       buffered_ += n;
-      if (buffered_ > 2ull * limits_.max_message_size)
-        throw ProtocolError("rtmp: too many bytes in partial messages");
+      if (buffered_ > std::min<std::uint64_t>(limits_.max_buffered, 2ull * limits_.max_message_size))
+        throw LimitError(LimitError::Limit::buffered, "rtmp: more than " + std::to_string(limits_.max_buffered) +
+                                                          " bytes in partial messages");
       if (payload_left_ > 0) return;  // input exhausted mid-chunk
       ChunkStream& cs = *current_;
       current_ = nullptr;

@@ -21,6 +21,7 @@ struct Request {
   std::map<std::string, std::string> query;   // percent-decoded
   std::string body;
   std::string client_ip;
+  std::string host;                           // the Host header, "" when absent
 };
 
 // Values of the ":name" parts of the matched pattern.
@@ -64,5 +65,8 @@ class Router {
 // The JSON envelope: {"code":0,"message":"ok","data":…} or {"code":N,"message":…}.
 std::string envelope(const Response& response);
 Response error_response(unsigned status, int code, std::string_view message);
+
+// The request body as a JSON object; ApiError 400 with a message when it is not one.
+nlohmann::json json_body(const Request& request);
 
 }  // namespace liveorigin::api

@@ -87,6 +87,13 @@ struct Limits {
   std::uint32_t max_message_size = 16u << 20;  // bytes, one RTMP message
   std::uint32_t max_chunk_size = 16u << 20;    // bytes
   std::size_t max_http_header = 16384;         // bytes
+  // Hardening (docs/hardening.md): each refusal is logged with the peer and counted by reason.
+  int max_connections_per_ip = 1000;           // open RTMP + HTTP connections from one address
+  double idle_timeout = 30;                    // seconds a write to a peer may make no progress
+  std::size_t max_chunk_streams = 64;          // RTMP chunk stream ids per connection
+  int max_streams = 1000;                      // live streams, all apps together
+  double api_rate = 50;                        // API requests per second per client address (burst 2x)
+  std::uint32_t max_publisher_pending = 32u << 20;  // bytes a publisher may hold in partial messages
 };
 
 struct ServerConfig {

@@ -8,10 +8,19 @@ class Shard;
 struct ServerContext;
 }  // namespace liveorigin::net
 
+namespace liveorigin::hls {
+class Library;
+}  // namespace liveorigin::hls
+
 namespace liveorigin::http {
+
+// What the media routes serve beyond the hub, owned by the composition root.
+struct MediaServices {
+  hls::Library* hls = nullptr;  // null: no HLS routes
+};
 
 // Takes over an accepted socket on its shard; the session lives until the connection ends.
 void start_media_session(net::ServerContext& server, boost::asio::ip::tcp::socket socket,
-                         net::Shard& shard);
+                         net::Shard& shard, MediaServices services = {});
 
 }  // namespace liveorigin::http

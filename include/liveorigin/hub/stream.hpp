@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "liveorigin/hub/gop_cache.hpp"
+#include "liveorigin/hub/stream_stats.hpp"
 #include "liveorigin/hub/loop.hpp"
 #include "liveorigin/hub/subscriber.hpp"
 
@@ -65,6 +66,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Whether audio / video has been seen (an FLV header announces only the tracks that exist).
   bool has_audio() const { return has_audio_.load(std::memory_order_relaxed); }
   bool has_video() const { return has_video_.load(std::memory_order_relaxed); }
+  // Track info, counters and players for the API (any thread).
+  const std::shared_ptr<StreamStats>& stats() const { return stats_; }
 
  private:
   std::shared_ptr<Relay> relay_for(Loop& loop);
@@ -80,6 +83,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::atomic<std::uint64_t> bytes_in_{0};
   std::atomic<bool> has_audio_{false};
   std::atomic<bool> has_video_{false};
+  const std::shared_ptr<StreamStats> stats_ = std::make_shared<StreamStats>();
 };
 
 }  // namespace liveorigin::hub

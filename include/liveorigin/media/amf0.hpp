@@ -55,9 +55,12 @@ struct Value {
   static Value make_string(std::string v);
   static Value make_null();
   static Value make_undefined();
-  static Value make_object(std::vector<Property> props = {});
-  static Value make_ecma_array(std::vector<Property> props = {});
-  static Value make_strict_array(std::vector<Value> elems = {});
+  static Value make_object(std::vector<Property> props);
+  static Value make_object();  // these three without arguments: empty (defined below, for clang)
+  static Value make_ecma_array(std::vector<Property> props);
+  static Value make_ecma_array();
+  static Value make_strict_array(std::vector<Value> elems);
+  static Value make_strict_array();
   static Value make_date(double ms, std::int16_t tz = 0);
 
   bool is_number() const { return type == Type::number; }
@@ -90,6 +93,10 @@ struct Property {
   Value value;
   friend bool operator==(const Property&, const Property&) = default;
 };
+
+inline Value Value::make_object() { return make_object(std::vector<Property>{}); }
+inline Value Value::make_ecma_array() { return make_ecma_array(std::vector<Property>{}); }
+inline Value Value::make_strict_array() { return make_strict_array(std::vector<Value>{}); }
 
 // Decodes one value at the reader's position. Throws ParseError.
 Value decode(ByteReader& reader, int depth = 0);

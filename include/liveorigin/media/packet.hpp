@@ -59,9 +59,13 @@ struct Packet {
 
 using PacketPtr = std::shared_ptr<const Packet>;
 
+// True for an onMetaData script body (AMF0 string "onMetaData" first).
+bool is_metadata_body(ByteView body);
+
 // Builds a packet from an RTMP/FLV message body, reading codec, key-frame and sequence-header
 // flags from the body's first bytes (legacy FLV and enhanced RTMP). Never throws: a body too short
-// to classify becomes a packet with Codec::other.
+// to classify becomes a packet with Codec::other. onMetaData describes the stream and is not timed:
+// it is stamped 0 (players such as ffmpeg take a later-stamped one for a subtitle track).
 PacketPtr make_packet(MediaType type, std::uint32_t timestamp, ByteView body);
 
 }  // namespace liveorigin::media

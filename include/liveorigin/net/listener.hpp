@@ -7,6 +7,7 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "liveorigin/config/config.hpp"
 
@@ -34,6 +35,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::string name_;
   Handler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;
   std::uint16_t port_ = 0;
 };
 

@@ -3,17 +3,21 @@
 // everything queued, so a player costs one writev per wake-up, not one per packet.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "liveorigin/common/bytes.hpp"
 #include "liveorigin/hub/player_queue.hpp"
+#include "liveorigin/hub/stream_stats.hpp"
 #include "liveorigin/hub/subscriber.hpp"
 
 namespace liveorigin::net {
@@ -41,6 +45,15 @@ class Sender : public hub::Subscriber, public std::enable_shared_from_this<Sende
   void close_after_flush();
   // Stops at once: nothing more is written.
   void close();
+  // limits.idle_timeout: a write that makes no progress for this long (a peer that never reads)
+  // closes the connection, logged and counted as an idle_timeout refusal. Unset: no limit.
+  void set_write_timeout(std::chrono::milliseconds timeout);
+
+  // Counts this connection as a player of a stream (API stats) until it closes; its written
+  // bytes count as the stream's bytes_out.
+  void count_as_player(std::shared_ptr<hub::StreamStats> stats, hub::PlayProtocol protocol) {
+    player_ = hub::PlayerCount(std::move(stats), protocol);
+  }
 
   bool closed() const { return closed_; }
   std::uint64_t bytes_sent() const { return bytes_sent_; }
@@ -50,6 +63,7 @@ class Sender : public hub::Subscriber, public std::enable_shared_from_this<Sende
   void kick();
   void gather();
   void finish();
+  void watch_stall();
 
   std::shared_ptr<boost::asio::ip::tcp::socket> socket_;
   WireFormat format_;
@@ -62,12 +76,19 @@ class Sender : public hub::Subscriber, public std::enable_shared_from_this<Sende
   std::vector<media::PacketPtr> media_in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;
   std::function<void()> end_handler_;
+  hub::PlayerCount player_;
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t reported_skips_ = 0;
   bool writing_ = false;
   bool stream_ended_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  // Write-stall watch: progress is noted by the write's completion condition, the timer runs only
+  // while a write is in flight, at most once per timeout.
+  std::chrono::milliseconds write_timeout_{0};
+  std::optional<boost::asio::steady_timer> stall_timer_;
+  std::chrono::steady_clock::time_point last_progress_;
+  bool stall_armed_ = false;
 };
 
 }  // namespace liveorigin::net

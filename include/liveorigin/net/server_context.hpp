@@ -2,11 +2,16 @@
 // Built once in the composition root and passed by reference; no globals.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "liveorigin/access/access.hpp"
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hub/hub.hpp"
 #include "liveorigin/net/stream_observer.hpp"
@@ -28,10 +33,49 @@ class ConfigStore {
   std::atomic<std::shared_ptr<const config::Config>> current_;
 };
 
+// Why a peer was refused or cut (limits: in the config): /metrics counts each as
+// liveorigin_refusals_total{reason="..."} and every refusal also has a log line naming the peer.
+enum class Refusal : std::uint8_t {
+  max_connections, max_connections_per_ip, handshake_timeout, idle_timeout, max_message_size,
+  max_chunk_size, max_chunk_streams, max_streams, max_http_header, api_rate, max_publisher_pending,
+  protocol_error, count_
+};
+inline constexpr std::array<const char*, static_cast<std::size_t>(Refusal::count_)> kRefusalNames{
+    "max_connections", "max_connections_per_ip", "handshake_timeout", "idle_timeout", "max_message_size",
+    "max_chunk_size", "max_chunk_streams", "max_streams", "max_http_header", "api_rate",
+    "max_publisher_pending", "protocol_error"};
+
+// Open connections per peer address (max_connections_per_ip), shared by every shard.
+class PeerConnections {
+ public:
+  int count(const std::string& ip) const {
+    std::lock_guard lock(mutex_);
+    const auto it = counts_.find(ip);
+    return it == counts_.end() ? 0 : it->second;
+  }
+  void add(const std::string& ip) {
+    std::lock_guard lock(mutex_);
+    ++counts_[ip];
+  }
+  void remove(const std::string& ip) {
+    std::lock_guard lock(mutex_);
+    if (const auto it = counts_.find(ip); it != counts_.end() && --it->second <= 0) counts_.erase(it);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, int> counts_;
+};
+
 struct ServerStats {
   std::atomic<std::int64_t> connections{0};
   std::atomic<std::uint64_t> bytes_in{0};
   std::atomic<std::uint64_t> bytes_out{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refusals{};
+  PeerConnections peers;
+
+  void refuse(Refusal reason) { refusals[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t refused(Refusal reason) const { return refusals[static_cast<std::size_t>(reason)].load(); }
 };
 
 struct ServerContext {
@@ -40,6 +84,7 @@ struct ServerContext {
   Shards& shards;
   ServerStats stats;
   std::vector<StreamObserver*> observers;  // registered by the composition root before start
+  access::Access access;  // auth, stream status and channels (cache of the store, kept by the API)
 };
 
 }  // namespace liveorigin::net

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 
 #include "liveorigin/common/bytes.hpp"
 
@@ -17,11 +18,19 @@ struct Limits {
   std::uint32_t max_message_size = 16u << 20;   // a message header claiming more → ProtocolError
   std::uint32_t max_chunk_size = 16u << 20;     // Set Chunk Size 0 or above this → ProtocolError
   std::size_t max_chunk_streams = 64;           // distinct chunk stream ids per connection
+  std::uint64_t max_buffered = 32u << 20;       // bytes in partial messages, all chunk streams together
 };
 
 // The peer broke the protocol (as opposed to ParseError: bytes that do not parse).
 struct ProtocolError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// The peer went past one of the Limits: the caller counts refusals by which one.
+struct LimitError : ProtocolError {
+  enum class Limit { message_size, chunk_size, chunk_streams, buffered };
+  LimitError(Limit limit, const std::string& what) : ProtocolError(what), limit(limit) {}
+  Limit limit;
 };
 
 // Message type ids (RTMP spec 5.4 and 7.1).

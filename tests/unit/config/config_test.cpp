@@ -31,7 +31,7 @@ void expect_errors(const ErrorCase (&cases)[N]) {
 }
 
 std::filesystem::path repo_root() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  return std::filesystem::path(LIVEORIGIN_SOURCE_DIR);  // set by tests/CMakeLists.txt
 }
 
 void expect_defaults(const Config& c) {

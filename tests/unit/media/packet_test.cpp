@@ -192,3 +192,20 @@ TEST(PacketTest, CodecNames) {
 
 }  // namespace
 }  // namespace liveorigin::media
+
+namespace liveorigin::media {
+namespace {
+
+TEST(PacketMetadata, OnMetaDataIsStampedZeroOtherDataKeepsItsTime) {
+  const Bytes meta{0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a', 0x05};
+  EXPECT_TRUE(is_metadata_body(meta));
+  auto p = make_packet(MediaType::data, 2625, meta);
+  EXPECT_EQ(p->timestamp, 0u);
+  EXPECT_EQ(p->flv_tag[4] | p->flv_tag[5] | p->flv_tag[6] | p->flv_tag[7], 0);
+  const Bytes cue{0x02, 0x00, 0x0a, 'o', 'n', 'C', 'u', 'e', 'P', 'o', 'i', 'n', 't', 0x05};
+  EXPECT_FALSE(is_metadata_body(cue));
+  EXPECT_EQ(make_packet(MediaType::data, 2625, cue)->timestamp, 2625u);
+}
+
+}  // namespace
+}  // namespace liveorigin::media

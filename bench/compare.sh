@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Side by side: liveorigin (workers: 1) against nginx-rtmp (one worker) and the ideal writer, each
+# server pinned to one core, the load generator (liveorigin-bench) to the other. For each server it
+# sweeps the number of players until fewer than 95% of them are healthy, then prints a table with
+# the ratios liveorigin / nginx-rtmp and liveorigin / ideal writer. Everything stays on 127.0.0.1.
+#
+#   bench/compare.sh                       # full sweep, results in $OUT/results.jsonl
+#   STEPS="400 1600" SERVERS="liveorigin-rtmp nginx-rtmp" bench/compare.sh
+#   bench/compare.sh --table-only          # print the table of $OUT/results.jsonl again
+#
+# Environment (defaults in brackets): BUILD [build-bench] OUT [/tmp/liveorigin-bench]
+#   STEPS [400 800 1600 2400 3200 4800 6400 8000]  SERVERS [liveorigin-rtmp liveorigin-flv nginx-rtmp ideal]
+#   DURATION [10] measurement window (s)   RATE [400] players connected per second
+#   WARMUP [5] seconds between the last player connecting and the window (GOP bursts drain)
+#   SERVER_CPU [0] GEN_CPU [1]             MAX_LOAD [2.5] wait for a 1-min load below this before a step
+#   QUIET_CORES [0.3] ... and for fewer cores than this busy (3-s sample) with nothing of ours running
+#   QUIET_WAIT [600] longest wait for both (s); the step then runs anyway and the load is recorded
+#   OTHERS_MAX [20] a step during which other processes used more than this % of a core is run
+#   again, up to RETRIES [2] times (the last attempt is kept; its others_cpu_pct is in the table)
+#   PRIO [0] nice level for the servers and the generator (e.g. -10 on a machine shared with others;
+#   as root, under `setsid`, it also sets this session's autogroup nice)
+#   MEDIA [$OUT/test-720p.flv] the test stream (generated with ffmpeg when missing)
+# SERVERS may also name ideal-nodelay, ideal-cork, ideal-b20 (20 ms batches), liveorigin-hls.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build-bench}
+OUT=${OUT:-/tmp/liveorigin-bench}
+STEPS=${STEPS:-"400 800 1600 2400 3200 4800 6400 8000"}
+SERVERS=${SERVERS:-"liveorigin-rtmp liveorigin-flv nginx-rtmp ideal"}
+DURATION=${DURATION:-10}
+RATE=${RATE:-400}
+WARMUP=${WARMUP:-5}
+SERVER_CPU=${SERVER_CPU:-0}
+GEN_CPU=${GEN_CPU:-1}
+MAX_LOAD=${MAX_LOAD:-2.5}
+QUIET_WAIT=${QUIET_WAIT:-600}
+QUIET_CORES=${QUIET_CORES:-0.3}
+OTHERS_MAX=${OTHERS_MAX:-20}
+RETRIES=${RETRIES:-2}
+PRIO=${PRIO:-0}
+RUN=(taskset -c)
+if [[ $PRIO != 0 ]]; then
+  RUN=(nice -n "$PRIO" taskset -c)
+  # With autogroup scheduling, nice works only inside a session's group: raise this session's group
+  # too (run the script under setsid so that is only the benchmark).
+  [[ -w /proc/$$/autogroup ]] && { echo "$PRIO" >/proc/$$/autogroup; } 2>/dev/null || true
+fi
+MEDIA=${MEDIA:-$OUT/test-720p.flv}
+RESULTS=$OUT/results.jsonl
+NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
+mkdir -p "$OUT"
+
+print_table() {
+  python3 "$ROOT/bench/table.py" "$RESULTS"
+}
+if [[ ${1:-} == --table-only ]]; then print_table; exit 0; fi
+
+log() { echo "compare: $*" >&2; }
+
+# --- prerequisites -----------------------------------------------------------------------------
+need_apt=()
+command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
+command -v taskset >/dev/null || need_apt+=(util-linux)
+[[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
+[[ -f $NGINX_MODULE ]] || need_apt+=(libnginx-mod-rtmp)
+if ((${#need_apt[@]})); then
+  log "installing ${need_apt[*]} from Debian"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_apt[@]}" >&2 ||
+    { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_apt[@]}" >&2; }
+fi
+# Debian's nginx package enables and starts a system nginx on port 80; it is not used here.
+if [[ ! -x $BUILD/liveorigin || ! -x $BUILD/bench/liveorigin-bench || ! -x $BUILD/bench/liveorigin-ideal-writer ]]; then
+  log "building liveorigin and the bench tools in $BUILD (RelWithDebInfo)"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+  cmake --build "$BUILD" --target liveorigin liveorigin-bench liveorigin-ideal-writer >&2
+fi
+BENCH=$BUILD/bench/liveorigin-bench
+IDEAL=$BUILD/bench/liveorigin-ideal-writer
+
+# --- the test stream: 2.5 Mbit/s 720p30 H.264 (CBR, 2 s GOP) + AAC 128k, 60 s, looped ------------
+if [[ ! -s $MEDIA ]]; then
+  log "generating $MEDIA"
+  timeout 900 ffmpeg -v error -y -f lavfi -i "testsrc2=size=1280x720:rate=30,noise=alls=12:allf=t" \
+    -f lavfi -i "sine=frequency=440:sample_rate=44100" -t 60 \
+    -c:v libx264 -preset ultrafast -b:v 2400k -minrate 2400k -maxrate 2400k -bufsize 2400k \
+    -x264-params nal-hrd=cbr -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
+    -c:a aac -b:a 128k -ac 2 -f flv "$MEDIA.tmp" && mv "$MEDIA.tmp" "$MEDIA"
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {  # PORT: until something listens there (10 s at most)
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+busy_cores() {  # cores busy over the next 3 s, everybody together (/proc/stat)
+  python3 - <<'PY'
+import time
+def busy():
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
+    return sum(v) - v[3] - v[4], sum(v)
+b0, t0 = busy(); time.sleep(3); b1, t1 = busy()
+import os
+print(f"{(b1 - b0) / os.sysconf('SC_CLK_TCK') / 3:.2f}")
+PY
+}
+wait_quiet() {  # until the 1-min load is below MAX_LOAD and the machine is idle now (< QUIET_CORES busy)
+  local waited=0 load busy
+  while :; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    busy=$(busy_cores)
+    if python3 -c "import sys; sys.exit(0 if $load < $MAX_LOAD and $busy < $QUIET_CORES else 1)"; then
+      echo "$load"; return
+    fi
+    if ((waited >= QUIET_WAIT)); then log "load $load, $busy cores busy after ${waited}s; measuring anyway"; echo "$load"; return; fi
+    ((waited % 60 == 0)) && log "waiting for a quiet machine (load $load, $busy cores busy)"
+    sleep 7; waited=$((waited + 10))
+  done
+}
+
+SERVER_PID=
+stop_server() {
+  if [[ -n $SERVER_PID ]]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+  fi
+}
+trap stop_server EXIT
+
+# start_server CONFIG: sets SERVER_PID and the ports the generator uses (RTMP_PORT, HTTP_PORT, ARGS)
+start_server() {
+  local name=$1 dir=$OUT/run-$1
+  rm -rf "$dir"; mkdir -p "$dir"
+  RTMP_PORT=$(free_port); HTTP_PORT=$(free_port)
+  ARGS=(--rtmp 127.0.0.1:$RTMP_PORT --http 127.0.0.1:$HTTP_PORT --file "$MEDIA")
+  case $name in
+    liveorigin-*)
+      local hls=false
+      [[ $name == liveorigin-hls ]] && hls=true
+      cat >"$dir/liveorigin.yaml" <<EOF
+server:
+  rtmp: { listen: "127.0.0.1:$RTMP_PORT" }
+  http: { listen: "127.0.0.1:$HTTP_PORT" }
+  api: { listen: "127.0.0.1:$(free_port)", token: "bench" }
+  data_dir: $dir/data
+  workers: 1
+apps:
+  live:
+    hls: { enabled: $hls }
+limits: { max_connections: 30000 }
+log: { level: warn }
+EOF
+      "${RUN[@]}" "$SERVER_CPU" "$BUILD/liveorigin" -c "$dir/liveorigin.yaml" >"$dir/server.log" 2>&1 &
+      SERVER_PID=$!
+      wait_port "$RTMP_PORT"; wait_port "$HTTP_PORT"
+      ;;
+    nginx-rtmp)
+      cat >"$dir/nginx.conf" <<EOF
+load_module $NGINX_MODULE;
+worker_processes 1;
+daemon off;
+master_process off;
+error_log $dir/error.log warn;
+pid $dir/nginx.pid;
+worker_rlimit_nofile 40000;
+events { worker_connections 30000; }
+rtmp { server { listen 127.0.0.1:$RTMP_PORT; application live { live on; } } }
+EOF
+      "${RUN[@]}" "$SERVER_CPU" /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+        >"$dir/server.log" 2>&1 &
+      SERVER_PID=$!
+      wait_port "$RTMP_PORT"
+      ;;
+    ideal*)
+      local batch=0 opt=nagle
+      case $name in ideal-nodelay) opt=nodelay ;; ideal-cork) opt=cork ;; ideal-b20) batch=20 ;; esac
+      "${RUN[@]}" "$SERVER_CPU" "$IDEAL" --listen 127.0.0.1:$HTTP_PORT --file "$MEDIA" --batch-ms $batch \
+        --sockopt $opt >"$dir/server.log" 2>&1 &
+      SERVER_PID=$!
+      wait_port "$HTTP_PORT"
+      ARGS+=(--no-publish)
+      ;;
+  esac
+}
+
+protocol_of() {
+  case $1 in liveorigin-rtmp|nginx-rtmp) echo rtmp ;; liveorigin-hls) echo hls ;; *) echo flv ;; esac
+}
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+log "results go to $RESULTS"
+run_step() {  # SERVER PROTOCOL N: one measurement; prints the JSON line (empty on failure)
+  local server=$1 protocol=$2 n=$3 load json rc alive step_timeout
+  load=$(wait_quiet)
+  start_server "$server"
+  log "$server $protocol N=$n (load $load)"
+  step_timeout=$(python3 -c "print(int(60 + 2 * $n / $RATE + $DURATION + $WARMUP))")
+  set +e
+  json=$(timeout "$step_timeout" "${RUN[@]}" "$GEN_CPU" "$BENCH" "${ARGS[@]}" --protocol "$protocol" \
+    --players "$n" --rate "$RATE" --warmup "$WARMUP" --duration "$DURATION" --server-pid "$SERVER_PID" --label "$server")
+  rc=$?
+  set -e
+  alive=1; kill -0 "$SERVER_PID" 2>/dev/null || alive=0
+  stop_server
+  if [[ $rc -ne 0 || -z $json ]]; then
+    log "$server N=$n: generator failed (exit $rc, server alive: $alive)"
+    echo "{\"label\":\"$server\",\"players\":$n,\"protocol\":\"$protocol\",\"load1\":$load,\"error\":\"generator exit $rc\"}"
+    return
+  fi
+  echo "$json" | python3 -c "import json,sys; j=json.load(sys.stdin); j['load1']=$load; j['server_alive']=bool($alive); print(json.dumps(j))"
+}
+
+for server in $SERVERS; do
+  protocol=$(protocol_of "$server")
+  for n in $STEPS; do
+    for attempt in $(seq 0 "$RETRIES"); do
+      line=$(run_step "$server" "$protocol" "$n")
+      others=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("others_cpu_pct", 0))')
+      if python3 -c "import sys; sys.exit(0 if $others <= $OTHERS_MAX else 1)"; then break; fi
+      [[ $attempt -lt $RETRIES ]] && log "others used $others% of a core during the step: measuring again"
+    done
+    echo "$line" >>"$RESULTS"
+    if echo "$line" | grep -q '"error"'; then break; fi
+    healthy=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["healthy_pct"])')
+    if python3 -c "import sys; sys.exit(0 if $healthy < 95 else 1)"; then
+      log "$server: $healthy% healthy at N=$n, stopping its sweep"
+      break
+    fi
+  done
+done
+print_table

@@ -1,0 +1,333 @@
+// liveorigin-bench: a load generator for live-streaming origins (liveorigin, nginx-rtmp, the ideal
+// writer). Publishes an FLV file over RTMP in real time, runs N players over RTMP, HTTP-FLV or HLS,
+// and reports per-player bitrate, start-up, added latency and the server's CPU and memory as JSON
+// plus a one-line summary (on stderr).
+//
+// Two threads: one runs the publisher and a few "full" players that parse every message (latency,
+// start-up under load); the other runs the counting players, which parse only up to their first
+// key frame and then discard bytes in the kernel with recv(MSG_TRUNC), waking every --idle-ms so
+// that each wake-up drains many sockets. Run it pinned to a core other than the server's.
+//
+//   liveorigin-bench --file test.flv --rtmp 127.0.0.1:1935 --http 127.0.0.1:8080
+//                    --protocol rtmp --players 1600 --server-pid PID
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench_common.hpp"
+#include "clients.hpp"
+
+using namespace liveorigin;
+using namespace liveorigin::bench;
+
+namespace {
+
+struct Options {
+  Target target;
+  std::string file;
+  bool publish = true;
+  Protocol protocol = Protocol::rtmp;
+  int players = 10;
+  int full = -1;          // default: min(8, players)
+  double rate = 500;      // counting players connected per second
+  double settle = 1.0;    // publisher live → first player
+  double warmup = 3.0;    // last counting player → full players
+  double duration = 10.0; // measurement window
+  double stagger = 0.05;  // between full players
+  int idle_ms = 50;
+  int server_pid = 0;
+  std::string label = "server";
+  std::string json_path;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "%s\nusage: liveorigin-bench [--file F.flv | --no-publish --file F.flv] [--protocol rtmp|flv|hls]\n"
+               "  [--players N] [--full K] [--rate PER_S] [--settle S] [--warmup S] [--duration S]\n"
+               "  [--rtmp HOST:PORT] [--http HOST:PORT] [--app APP] [--stream NAME] [--flv-path P] [--hls-path P]\n"
+               "  [--rcvbuf BYTES] [--idle-ms MS] [--server-pid PID] [--label NAME] [--json OUT]\n",
+               why);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  bool settle_given = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      return argv[++i];
+    };
+    if (a == "--file") o.file = value();
+    else if (a == "--no-publish") o.publish = false;
+    else if (a == "--protocol") {
+      const auto p = value();
+      o.protocol = p == "rtmp" ? Protocol::rtmp : p == "flv" ? Protocol::flv : p == "hls" ? Protocol::hls
+                                                                                        : (usage("bad --protocol"), Protocol::rtmp);
+    } else if (a == "--players") o.players = std::stoi(value());
+    else if (a == "--full") o.full = std::stoi(value());
+    else if (a == "--rate") o.rate = std::stod(value());
+    else if (a == "--settle") {
+      o.settle = std::stod(value());
+      settle_given = true;
+    }
+    else if (a == "--warmup") o.warmup = std::stod(value());
+    else if (a == "--duration") o.duration = std::stod(value());
+    else if (a == "--rtmp") o.target.rtmp = parse_endpoint(value());
+    else if (a == "--http") o.target.http = parse_endpoint(value());
+    else if (a == "--app") o.target.app = value();
+    else if (a == "--stream") o.target.stream = value();
+    else if (a == "--flv-path") o.target.flv_path = value();
+    else if (a == "--hls-path") o.target.hls_path = value();
+    else if (a == "--rcvbuf") o.target.rcvbuf = std::stoi(value());
+    else if (a == "--idle-ms") o.idle_ms = std::stoi(value());
+    else if (a == "--server-pid") o.server_pid = std::stoi(value());
+    else if (a == "--label") o.label = value();
+    else if (a == "--json") o.json_path = value();
+    else if (a == "-h" || a == "--help") usage("");
+    else usage(("unknown option " + a).c_str());
+  }
+  if (o.file.empty()) usage("--file is required (the stream to publish, or its copy to know the bitrate)");
+  if (o.target.rtmp.port == 0) o.target.rtmp.port = 1935;
+  if (o.target.http.port == 0) o.target.http.port = 8080;
+  if (o.full < 0) o.full = std::min(8, o.players);
+  if (o.protocol == Protocol::hls && !settle_given) o.settle = 3.0;  // let the first segment close
+  o.full = std::min(o.full, o.players);
+  return o;
+}
+
+double self_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct LoopPlan {
+  std::vector<Player*> players;
+  std::vector<std::int64_t> start_ns;  // when each player connects
+  Publisher* publisher = nullptr;
+  bool precise = false;                // no idle sleeps: latency matters here
+};
+
+void run_loop(LoopPlan& plan, int epfd, std::int64_t win_start, std::int64_t win_end,
+              const std::atomic<bool>& stop, int idle_ms, bool hls) {
+  std::size_t next_start = 0;
+  bool marked_start = false, marked_end = false, all_counting = false;
+  std::vector<epoll_event> events(4096);
+  while (!stop.load(std::memory_order_relaxed)) {
+    std::int64_t now = now_ns();
+    while (next_start < plan.players.size() && plan.start_ns[next_start] <= now)
+      plan.players[next_start++]->start(epfd, now);
+    std::int64_t wake = now + 20'000'000;
+    if (plan.publisher) {
+      const std::int64_t due = plan.publisher->pump(now);
+      if (due > 0) wake = std::min(wake, due);
+    }
+    if (next_start < plan.players.size()) wake = std::min(wake, plan.start_ns[next_start]);
+    if (!marked_start && now >= win_start) {
+      for (auto* p : plan.players) p->mark_window_start();
+      marked_start = true;
+    }
+    if (!marked_end && now >= win_end) {
+      for (auto* p : plan.players) p->mark_window_end();
+      marked_end = true;
+    }
+    if (hls)
+      for (auto* p : plan.players) p->poll_timer(now);
+    const int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, (wake - now + 999'999) / 1'000'000));
+    const int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), timeout_ms);
+    now = now_ns();
+    for (int i = 0; i < n; ++i) static_cast<Handler*>(events[i].data.ptr)->on_event(events[i].events, now);
+    // Counting players: let bytes gather so each wake-up drains many sockets with one recv each
+    // (once every player has connected and seen its first key frame, so start-up stays exact).
+    if (!plan.precise && !all_counting && next_start == plan.players.size())
+      all_counting = std::all_of(plan.players.begin(), plan.players.end(),
+                                 [](const Player* p) { return p->counting() || p->failed(); });
+    if (!plan.precise && n > 0 && all_counting && idle_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
+  }
+  if (!marked_end)
+    for (auto* p : plan.players) p->mark_window_end();
+  for (auto* p : plan.players) p->close(true);
+  close(epfd);
+}
+
+nlohmann::json dist(std::vector<double> v) {
+  nlohmann::json j;
+  j["n"] = v.size();
+  auto r = [](double x) { return std::round(x * 100) / 100; };
+  j["p50"] = r(percentile(v, 50));
+  j["p95"] = r(percentile(v, 95));
+  j["p99"] = r(percentile(v, 99));
+  j["max"] = v.empty() ? 0 : r(v.back());
+  return j;
+}
+
+void sleep_until_ns(std::int64_t t) {
+  const std::int64_t d = t - now_ns();
+  if (d > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(d));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  raise_fd_limit();
+  MediaSource source(o.file);
+  const double ref_rate = source.byte_rate();  // bytes/s every healthy player receives
+
+  std::vector<std::unique_ptr<Player>> players;
+  for (int i = 0; i < o.players; ++i) players.push_back(std::make_unique<Player>(o.protocol, i < o.full, o.target));
+  LoopPlan precise, counting;
+  precise.precise = true;
+  const int precise_epfd = epoll_create1(EPOLL_CLOEXEC);
+  const int counting_epfd = epoll_create1(EPOLL_CLOEXEC);
+
+  // The publisher goes live first (bounded wait); the timeline starts from there.
+  std::unique_ptr<Publisher> publisher;
+  if (o.publish) {
+    publisher = std::make_unique<Publisher>(o.target, source);
+    precise.publisher = publisher.get();
+    const std::int64_t t0 = now_ns();
+    publisher->start(precise_epfd, t0);
+    epoll_event ev[8];
+    while (!publisher->live() && !publisher->failed() && now_ns() - t0 < 10'000'000'000LL) {
+      const int n = epoll_wait(precise_epfd, ev, 8, 50);
+      for (int i = 0; i < n; ++i) static_cast<Handler*>(ev[i].data.ptr)->on_event(ev[i].events, now_ns());
+    }
+    if (!publisher->live()) {
+      std::fprintf(stderr, "liveorigin-bench: publisher did not go live: %s\n",
+                   publisher->failed() ? publisher->error().c_str() : "timeout");
+      return 1;
+    }
+  }
+  const std::int64_t live_at = now_ns();
+  const std::int64_t ramp_start = live_at + static_cast<std::int64_t>(o.settle * 1e9);
+  const int n_count = o.players - o.full;
+  const std::int64_t ramp_end = ramp_start + static_cast<std::int64_t>(n_count / o.rate * 1e9);
+  const std::int64_t full_start = ramp_end + static_cast<std::int64_t>(o.warmup * 1e9);
+  // Servers without a GOP cache start a player only at the next key frame: open the window once
+  // the last full player can have started everywhere.
+  const std::int64_t win_start =
+      full_start + static_cast<std::int64_t>((o.full * o.stagger + source.max_key_interval_s() + 0.5) * 1e9);
+  const std::int64_t win_end = win_start + static_cast<std::int64_t>(o.duration * 1e9);
+  for (int i = 0; i < o.players; ++i) {
+    if (i < o.full) {
+      precise.players.push_back(players[i].get());
+      precise.start_ns.push_back(full_start + static_cast<std::int64_t>(i * o.stagger * 1e9));
+    } else {
+      counting.players.push_back(players[i].get());
+      counting.start_ns.push_back(ramp_start + static_cast<std::int64_t>((i - o.full) / o.rate * 1e9));
+    }
+  }
+  std::atomic<bool> stop{false};
+  const bool hls = o.protocol == Protocol::hls;
+  std::thread precise_thread([&] { run_loop(precise, precise_epfd, win_start, win_end, stop, o.idle_ms, hls); });
+  std::thread counting_thread([&] { run_loop(counting, counting_epfd, win_start, win_end, stop, o.idle_ms, hls); });
+
+  // Server figures over the window.
+  sleep_until_ns(ramp_start);
+  const long rss_before = o.server_pid ? process_rss_kib(o.server_pid) : -1;
+  sleep_until_ns(win_start);
+  const double cpu0 = o.server_pid ? process_cpu_seconds(o.server_pid) : -1;
+  const double self0 = self_cpu_seconds();
+  const double machine0 = machine_busy_seconds();
+  const std::uint64_t pub0 = publisher ? publisher->bytes_sent() : 0;
+  sleep_until_ns(win_end);
+  const double cpu1 = o.server_pid ? process_cpu_seconds(o.server_pid) : -1;
+  const double self1 = self_cpu_seconds();
+  const double machine1 = machine_busy_seconds();
+  const std::uint64_t pub1 = publisher ? publisher->bytes_sent() : 0;
+  const long rss_after = o.server_pid ? process_rss_kib(o.server_pid) : -1;
+  sleep_until_ns(win_end + 100'000'000);
+  stop = true;
+  precise_thread.join();
+  counting_thread.join();
+
+  // Results.
+  const double window_s = o.duration;
+  const double need = 0.95 * ref_rate * (hls ? std::max(0.0, window_s - 2.0) : window_s);
+  std::uint64_t delivered = 0;
+  int healthy = 0, failed = 0;
+  std::vector<double> kbps, startup_full, startup_ramp, latency;
+  nlohmann::json errors = nlohmann::json::object();
+  for (auto& p : players) {
+    delivered += p->window_bytes();
+    kbps.push_back(p->window_bytes() * 8 / window_s / 1000);
+    if (!p->failed() && p->window_bytes() >= need) ++healthy;
+    if (p->failed()) {
+      ++failed;
+      errors[p->error()] = errors.value(p->error(), 0) + 1;
+    }
+    const double s = p->startup_ms();
+    if (s >= 0) (p->full() ? startup_full : startup_ramp).push_back(s);
+    latency.insert(latency.end(), p->latencies_ms().begin(), p->latencies_ms().end());
+  }
+  const double server_cpu = cpu1 - cpu0;
+  nlohmann::json j;
+  j["label"] = o.label;
+  j["protocol"] = protocol_name(o.protocol);
+  j["players"] = o.players;
+  j["full_players"] = o.full;
+  j["window_s"] = window_s;
+  j["stream_kbps"] = std::round(ref_rate * 8 / 1000);
+  if (publisher) {
+    j["publisher_kbps"] = std::round((pub1 - pub0) * 8 / window_s / 1000);
+    j["publisher_max_late_ms"] = std::round(publisher->max_late_ms() * 10) / 10;
+    j["publisher_error"] = publisher->error();
+  }
+  j["healthy"] = healthy;
+  j["healthy_pct"] = std::round(1000.0 * healthy / std::max(1, o.players)) / 10;
+  j["failed"] = failed;
+  j["errors"] = errors;
+  j["delivered_gb"] = std::round(delivered / 1e6) / 1e3;
+  j["player_kbps"] = {{"min", std::round(percentile(kbps, 0))}, {"p5", std::round(percentile(kbps, 5))},
+                      {"p50", std::round(percentile(kbps, 50))}};
+  j["startup_ms"] = dist(startup_full);
+  j["startup_ramp_ms"] = dist(startup_ramp);
+  j["latency_ms"] = dist(latency);
+  if (o.server_pid) {
+    j["server"] = {{"pid", o.server_pid},
+                   {"cpu_s", std::round(server_cpu * 100) / 100},
+                   {"cpu_pct", std::round(1000 * server_cpu / window_s) / 10},
+                   {"cpu_s_per_gb", delivered ? std::round(1000 * server_cpu / (delivered / 1e9)) / 1000 : 0.0},
+                   {"rss_kib", rss_after},
+                   {"rss_before_players_kib", rss_before},
+                   {"rss_per_player_kib", o.players ? std::round(10.0 * (rss_after - rss_before) / o.players) / 10 : 0.0}};
+  }
+  j["generator_cpu_pct"] = std::round(1000 * (self1 - self0) / window_s) / 10;
+  // Everybody else on the machine during the window (% of one core): a disturbed step shows here.
+  j["others_cpu_pct"] =
+      std::round(1000 * std::max(0.0, (machine1 - machine0) - (self1 - self0) - (o.server_pid ? server_cpu : 0)) /
+                 window_s) / 10;
+  const std::string out = j.dump();
+  std::cout << out << std::endl;
+  if (!o.json_path.empty()) std::ofstream(o.json_path) << out << "\n";
+  std::fprintf(stderr,
+               "%s %s N=%d: healthy %d/%d, failed %d, server %.1f%% CPU, %.3f s/GB, RSS %ld MiB; "
+               "start-up p50 %.0f p95 %.0f ms; latency p50 %.1f p95 %.1f p99 %.1f ms; generator %.1f%% CPU, others %.1f%%\n",
+               o.label.c_str(), protocol_name(o.protocol), o.players, healthy, o.players, failed,
+               o.server_pid ? 100 * server_cpu / window_s : -1.0,
+               o.server_pid && delivered ? server_cpu / (delivered / 1e9) : -1.0, rss_after / 1024,
+               j["startup_ms"]["p50"].get<double>(), j["startup_ms"]["p95"].get<double>(),
+               j["latency_ms"]["p50"].get<double>(), j["latency_ms"]["p95"].get<double>(),
+               j["latency_ms"]["p99"].get<double>(), j["generator_cpu_pct"].get<double>(),
+               j["others_cpu_pct"].get<double>());
+  return 0;
+}

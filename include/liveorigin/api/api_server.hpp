@@ -1,0 +1,48 @@
+// The management API's HTTP server (api.listen): its own io_context on its own thread — never a
+// media shard — because handlers may wait for the store. Beast parsing with header and body limits
+// and a request deadline; bearer token on everything but /healthz; answers from the Router.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "liveorigin/api/router.hpp"
+#include "liveorigin/config/config.hpp"
+
+namespace liveorigin::net {
+class ConfigStore;
+struct ServerStats;
+}
+
+namespace liveorigin::api {
+
+class ApiServer {
+ public:
+  // Binds now (a taken port is an error at start-up: std::runtime_error with the address).
+  // The token and limits are read from `config` per request, so a reload changes them.
+  // Requests past limits.api_rate per client address get 429 and count in `stats` (when given).
+  ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
+            net::ServerStats* stats = nullptr);
+  ~ApiServer();  // stops and joins
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Runs `task` on the API thread every `period` (rate sampling for the stats), from start().
+  void every(std::chrono::milliseconds period, std::function<void()> task);
+  // Runs `task` on the API thread once.
+  void post(std::function<void()> task);
+  void start();  // starts the thread and accepting
+  void stop();   // closes the listener and the open connections, joins the thread
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Whether `header` is exactly "Bearer <token>" (constant-time on the token).
+bool bearer_matches(std::string_view header, std::string_view token);
+
+}  // namespace liveorigin::api

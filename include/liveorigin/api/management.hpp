@@ -1,0 +1,59 @@
+// The management endpoints of PRODUCT.md section 7 (streams, status, drop, channels, stats,
+// metrics, health), registered on a Router from the composition root. Handlers run on the API
+// thread: they may wait for the store, and they read live stats without touching media threads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "liveorigin/access/access.hpp"
+#include "liveorigin/api/rate_sampler.hpp"
+#include "liveorigin/api/router.hpp"
+#include "liveorigin/hub/hub.hpp"
+#include "liveorigin/net/server_context.hpp"
+#include "liveorigin/store/database.hpp"
+
+namespace liveorigin::api {
+
+// One extra line of /metrics (gauge), e.g. the notifier's callback queue depth. `value` runs on the
+// API thread.
+struct Gauge {
+  std::string name;  // liveorigin_…
+  std::string help;
+  std::function<double()> value;
+  std::string type = "gauge";  // Prometheus type: "gauge" or "counter"
+};
+
+struct Management {
+  hub::Hub& hub;
+  access::Access& access;
+  store::Database& database;
+  net::ConfigStore& config;
+  net::ServerStats& stats;
+  RateSampler rates;  // fed by sample(), once a second on the API thread
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // HLS players of a stream (the HLS library's count); unset = 0.
+  std::function<std::size_t(const hub::StreamKey&)> hls_players;
+  // Extra /metrics gauges from other features (callback queue depth…), added before start.
+  std::vector<Gauge> gauges;
+
+  void sample() {
+    rates.sample(hub.streams(), stats.bytes_in.load(), stats.bytes_out.load(),
+                 std::chrono::steady_clock::now());
+  }
+};
+
+// Loads stream statuses and channels from the store into the access cache (start-up).
+void load_access(store::Database& database, access::Access& access);
+
+void add_stream_routes(Router& router, Management& m);   // /api/v1/streams…
+void add_channel_routes(Router& router, Management& m);  // /api/v1/apps/APP/channels…
+void add_stats_routes(Router& router, Management& m);    // /healthz, /api/v1/stats, /metrics
+
+// A stream as the list and the detail show it (PRODUCT.md section 7); `live` may be null.
+nlohmann::json stream_json(const Management& m, const hub::StreamKey& key, const hub::Stream* live);
+
+}  // namespace liveorigin::api

@@ -1,0 +1,92 @@
+// The HLS state of every stream, shared by the segmenters (on the publishers' shards) and the
+// HTTP sessions (on any shard). Thread-safe; readers get immutable snapshots and segments as
+// shared buffers, so serving a player copies nothing and never waits for a muxer.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "liveorigin/common/bytes.hpp"
+#include "liveorigin/hls/playlist.hpp"
+#include "liveorigin/hub/stream.hpp"
+
+namespace liveorigin::hls {
+
+struct PlaylistSnapshot {
+  Playlist playlist;
+  std::shared_ptr<const Bytes> text;  // playlist.render() with no query, served as it is
+};
+
+class Library {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  // An offline stream's playlist stays served this many target durations (a quick republish
+  // continues it); players count while they fetched the playlist within as many.
+  static constexpr int kOfflineTargets = 3;
+  static constexpr int kPlayerTargets = 3;
+
+  explicit Library(Clock clock = [] { return std::chrono::steady_clock::now(); });
+
+  // Segmenter side. A publish begins: the stream's playlist continues (with a discontinuity)
+  // when it is still held, else a new one starts. Returns an id for this publish.
+  std::uint64_t open(const hub::StreamKey& key, int window, double fragment);
+
+  struct Added {
+    std::string uri;                                 // the new segment's name
+    std::shared_ptr<const PlaylistSnapshot> snapshot;
+    std::vector<std::string> evicted;                // names that just left the playlist
+  };
+  // Publishes a finished segment and the playlist that lists it. Nothing happens (empty uri)
+  // when `publish` is no longer the stream's current publish.
+  Added add_segment(const hub::StreamKey& key, std::uint64_t publish, double duration,
+                    std::shared_ptr<const Bytes> data);
+  // The publish ended: the playlist stays served kOfflineTargets target durations.
+  void close(const hub::StreamKey& key, std::uint64_t publish);
+
+  // HTTP side. nullptr when the stream is unknown, expired or has no segment yet.
+  std::shared_ptr<const PlaylistSnapshot> playlist(const hub::StreamKey& key);
+  // A listed segment, or one that left the playlist less than a window's duration ago.
+  std::shared_ptr<const Bytes> segment(const hub::StreamKey& key, std::string_view uri);
+
+  // Counts HLS players: `client` is a session id, or address + user agent.
+  void note_player(const hub::StreamKey& key, std::string_view client);
+  std::size_t players(const hub::StreamKey& key);
+
+ private:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  struct Held {
+    std::shared_ptr<const Bytes> data;
+    TimePoint expires = TimePoint::max();  // max while listed
+  };
+  struct Entry {
+    Entry(int window, double fragment) : playlist(window, fragment) {}
+    std::uint64_t publish = 0;  // 0 while offline
+    std::string playlist_id;    // in segment names, so two playlists never share a URL
+    Playlist playlist;
+    std::shared_ptr<const PlaylistSnapshot> snapshot;
+    std::unordered_map<std::string, Held> segments;
+    TimePoint offline_until = TimePoint::max();
+    std::unordered_map<std::string, TimePoint> players;  // client → last playlist fetch
+    std::size_t players_prune_at = 64;
+  };
+
+  std::chrono::duration<double> target(const Entry& e) const;
+  void sweep(TimePoint now);  // drops expired segments and playlists; under mutex_
+
+  Clock clock_;
+  std::mutex mutex_;
+  std::map<hub::StreamKey, Entry> entries_;
+  std::uint64_t next_publish_ = 1;
+  TimePoint next_sweep_{};
+};
+
+}  // namespace liveorigin::hls

@@ -1,0 +1,50 @@
+// A live HLS media playlist: a sliding window of segments with their sequence numbers, target
+// duration and discontinuities. A value type: the library copies it into each immutable snapshot.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace liveorigin::hls {
+
+struct PlaylistEntry {
+  std::uint64_t sequence = 0;
+  double duration = 0;  // seconds
+  bool discontinuity = false;
+  std::string uri;      // relative to the playlist
+};
+
+class Playlist {
+ public:
+  Playlist(int window, double fragment);
+
+  // Appends a segment (its sequence number is the next one); returns the entries that slid out.
+  std::vector<PlaylistEntry> add(double duration, std::string uri);
+  // The next segment starts a new publish (timestamps restart): #EXT-X-DISCONTINUITY before it.
+  void mark_discontinuity();
+
+  // The m3u8 text. uri_query (without '?') is appended to every segment URI when not empty, so
+  // a signed or session-tagged playlist URL carries its query to its segments.
+  std::string render(std::string_view uri_query = {}) const;
+
+  std::uint64_t next_sequence() const { return next_sequence_; }
+  int target_duration() const { return target_; }
+  const std::deque<PlaylistEntry>& entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  std::size_t window_;
+  int target_;                         // never lowered: players may not see it change down
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t discontinuity_sequence_ = 0;
+  bool pending_discontinuity_ = false;
+  std::deque<PlaylistEntry> entries_;
+};
+
+// Seconds rounded up, ignoring float noise below a millisecond (2.0004 s → 2).
+int round_up_seconds(double seconds);
+
+}  // namespace liveorigin::hls

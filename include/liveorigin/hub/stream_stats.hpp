@@ -1,0 +1,82 @@
+// What the API shows about a live stream: track info from its sequence headers, byte and frame
+// counters, players per protocol. Written from the publisher's loop (per packet: relaxed atomic
+// adds only) and by players; read from the API thread at any time.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "liveorigin/media/codec_info.hpp"
+#include "liveorigin/media/packet.hpp"
+
+namespace liveorigin::hub {
+
+enum class PlayProtocol { rtmp, flv, hls };
+inline constexpr std::size_t kPlayProtocols = 3;
+
+class StreamStats {
+ public:
+  struct Counters {
+    std::uint64_t video_bytes = 0, audio_bytes = 0, video_frames = 0, bytes_out = 0;
+  };
+
+  // On the publisher's loop, for every packet. Sequence headers (rare) are parsed here.
+  void on_packet(const media::Packet& packet);
+  // Bytes written to a player of this stream (after each write, not per packet).
+  void add_bytes_out(std::uint64_t n) { bytes_out_.fetch_add(n, std::memory_order_relaxed); }
+  void add_player(PlayProtocol protocol, int delta) {
+    players_[static_cast<std::size_t>(protocol)].fetch_add(delta, std::memory_order_relaxed);
+  }
+
+  // Any thread.
+  Counters counters() const;
+  int players(PlayProtocol protocol) const {
+    return players_[static_cast<std::size_t>(protocol)].load(std::memory_order_relaxed);
+  }
+  std::optional<media::VideoInfo> video() const;
+  std::optional<media::AudioInfo> audio() const;
+
+ private:
+  std::atomic<std::uint64_t> video_bytes_{0}, audio_bytes_{0}, video_frames_{0}, bytes_out_{0};
+  std::array<std::atomic<int>, kPlayProtocols> players_{};
+  std::atomic<bool> audio_known_{false};  // legacy audio codecs: parse the flags of one packet only
+  mutable std::mutex info_mutex_;         // taken on sequence headers and API reads only
+  std::optional<media::VideoInfo> video_;
+  std::optional<media::AudioInfo> audio_;
+};
+
+// Counts one player of a stream for as long as it lives (movable, RAII).
+class PlayerCount {
+ public:
+  PlayerCount() = default;
+  PlayerCount(std::shared_ptr<StreamStats> stats, PlayProtocol protocol)
+      : stats_(std::move(stats)), protocol_(protocol) {
+    if (stats_) stats_->add_player(protocol_, 1);
+  }
+  PlayerCount(PlayerCount&& other) noexcept
+      : stats_(std::move(other.stats_)), protocol_(other.protocol_) {}
+  PlayerCount& operator=(PlayerCount&& other) noexcept {
+    if (this != &other) {
+      reset();
+      stats_ = std::move(other.stats_);
+      protocol_ = other.protocol_;
+    }
+    return *this;
+  }
+  ~PlayerCount() { reset(); }
+  void reset() {
+    if (stats_) stats_->add_player(protocol_, -1);
+    stats_.reset();
+  }
+  StreamStats* stats() const { return stats_.get(); }
+
+ private:
+  std::shared_ptr<StreamStats> stats_;
+  PlayProtocol protocol_ = PlayProtocol::rtmp;
+};
+
+}  // namespace liveorigin::hub

@@ -1,0 +1,27 @@
+// Stream status rows (enabled / disabled, who changed it and when). Functions run on the store
+// thread: call them inside Database::post / Database::call jobs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "liveorigin/store/database.hpp"
+
+namespace liveorigin::store {
+
+struct StreamStatus {
+  std::string app, stream;
+  std::string status = "enabled";  // enabled | disabled
+  std::string changed_by;          // who: "api <client ip>"
+  std::int64_t changed_at = 0;     // Unix seconds
+};
+
+std::vector<StreamStatus> load_stream_statuses(Connection& c);
+std::optional<StreamStatus> find_stream_status(Connection& c, std::string_view app, std::string_view stream);
+// Inserts or replaces the row of (app, stream).
+void save_stream_status(Connection& c, const StreamStatus& status);
+
+}  // namespace liveorigin::store

@@ -1,0 +1,284 @@
+#include "liveorigin/api/api_server.hpp"
+
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include "liveorigin/net/server_context.hpp"
+#include "liveorigin/rtmp/query.hpp"
+
+namespace liveorigin::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::uint64_t kBodyLimit = 1 << 20;
+constexpr auto kRequestTimeout = std::chrono::seconds(10);
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+
+// limits.api_rate per client address: a token bucket per address (burst twice the rate), on the API
+// thread only. Buckets idle for a minute are dropped, so scanners cannot grow the map for ever.
+class RateLimiter {
+ public:
+  bool allow(const std::string& ip, double rate) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_sweep_ > std::chrono::minutes(1)) {
+      std::erase_if(buckets_, [&](const auto& b) { return now - b.second.last > std::chrono::minutes(1); });
+      last_sweep_ = now;
+    }
+    auto [it, fresh] = buckets_.try_emplace(ip, Bucket{2 * rate, now});
+    auto& b = it->second;
+    if (!fresh) b.tokens = std::min(2 * rate, b.tokens + rate * std::chrono::duration<double>(now - b.last).count());
+    b.last = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point last;
+  };
+  std::unordered_map<std::string, Bucket> buckets_;
+  std::chrono::steady_clock::time_point last_sweep_ = std::chrono::steady_clock::now();
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Router& router, net::ConfigStore& config, RateLimiter& limiter,
+          net::ServerStats* stats)
+      : socket_(std::move(socket)), router_(router), config_(config), limiter_(limiter), stats_(stats),
+        timer_(socket_.get_executor()) {
+    boost::system::error_code ec;
+    const auto peer = socket_.remote_endpoint(ec);
+    ip_ = ec ? "?" : peer.address().to_string();
+    context_ = "api " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+  }
+
+  void start() { read_request(kIdleTimeout); }
+
+ private:
+  void read_request(std::chrono::seconds idle) {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(config_.get()->limits.max_http_header));
+    parser_->body_limit(kBodyLimit);
+    timer_.expires_after(std::min<std::chrono::seconds>(idle, kRequestTimeout));
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (auto self = weak.lock(); self && !ec) self->close();
+    });
+    bhttp::async_read(socket_, buffer_, *parser_,
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        self->timer_.cancel();
+                        self->on_request(ec);
+                      });
+  }
+
+  void on_request(const boost::system::error_code& ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      close();
+      return;
+    }
+    if (ec) {
+      const bool too_big = ec == bhttp::error::header_limit;
+      spdlog::warn("{}: bad request: {}{}", context_, ec.message(), too_big ? " (max_http_header)" : "");
+      if (stats_) stats_->refuse(too_big ? net::Refusal::max_http_header : net::Refusal::protocol_error);
+      send(error_response(400, 400, "bad request: " + ec.message()), false);
+      return;
+    }
+    if (const double rate = config_.get()->limits.api_rate; !limiter_.allow(ip_, rate)) {
+      spdlog::warn("{}: refused: more than {} requests/s (api_rate)", context_, rate);
+      if (stats_) stats_->refuse(net::Refusal::api_rate);
+      send(error_response(429, 429, "too many requests"), parser_->get().keep_alive());
+      return;
+    }
+    const auto& message = parser_->get();
+    Request request;
+    request.method = std::string(message.method_string());
+    const auto target = std::string_view(message.target());
+    const auto [path, query] = rtmp::split_query(target);
+    request.path = rtmp::percent_decode(path);
+    request.query = rtmp::parse_query(query);
+    request.body = message.body();
+    request.client_ip = ip_;
+    request.host = std::string(message[bhttp::field::host]);
+    const bool keep_alive = message.keep_alive();
+
+    Response response;
+    if (request.path != "/healthz" &&
+        !bearer_matches(message[bhttp::field::authorization], config_.get()->server.api_token)) {
+      spdlog::info("{}: {} {}: 401 (bad or missing token)", context_, request.method, request.path);
+      response = error_response(401, 401, "missing or wrong bearer token");
+    } else {
+      response = router_.dispatch(request);
+      spdlog::log(response.status >= 400 ? spdlog::level::info : spdlog::level::debug, "{}: {} {}: {}",
+                  context_, request.method, request.path, response.status);
+    }
+    send(response, keep_alive);
+  }
+
+  void send(const Response& response, bool keep_alive) {
+    auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(response.status), 11);
+    reply->set(bhttp::field::server, "liveorigin");
+    reply->set(bhttp::field::content_type, response.content_type);
+    if (response.status == 401) reply->set(bhttp::field::www_authenticate, "Bearer");
+    reply->body() = envelope(response);
+    if (response.content_type == "application/json") reply->body() += "\n";
+    reply->keep_alive(keep_alive);
+    reply->prepare_payload();
+    timer_.expires_after(kRequestTimeout);  // a client that does not read is cut
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (auto self = weak.lock(); self && !ec) self->close();
+    });
+    bhttp::async_write(socket_, *reply,
+                       [self = shared_from_this(), reply](const boost::system::error_code& ec, std::size_t) {
+                         self->timer_.cancel();
+                         if (ec || !reply->keep_alive()) {
+                           self->close();
+                           return;
+                         }
+                         self->read_request(kIdleTimeout);
+                       });
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  tcp::socket socket_;
+  const Router& router_;
+  net::ConfigStore& config_;
+  RateLimiter& limiter_;
+  net::ServerStats* stats_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string ip_;
+  std::string context_;
+};
+
+}  // namespace
+
+// Lives until the ApiServer is destroyed, after its thread has been joined: handlers hold `this`.
+struct ApiServer::Impl {
+  Impl(const Router& router, net::ConfigStore& config, net::ServerStats* stats)
+      : router(router), config(config), stats(stats) {}
+
+  void accept_next() {
+    acceptor.async_accept([self = this](const boost::system::error_code& ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+      if (ec) {
+        spdlog::warn("api: accept failed: {}", ec.message());
+      } else {
+        std::make_shared<Session>(std::move(socket), self->router, self->config, self->limiter, self->stats)
+            ->start();
+      }
+      self->accept_next();
+    });
+  }
+
+  void schedule(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds period,
+                std::shared_ptr<std::function<void()>> task) {
+    timer->expires_after(period);
+    timer->async_wait([self = this, timer, period, task](const boost::system::error_code& ec) {
+      if (ec || self->stopping) return;
+      try {
+        (*task)();
+      } catch (const std::exception& e) {
+        spdlog::error("api: periodic task failed: {}", e.what());
+      }
+      self->schedule(timer, period, task);
+    });
+  }
+
+  const Router& router;
+  net::ConfigStore& config;
+  net::ServerStats* stats;
+  RateLimiter limiter;
+  asio::io_context context{1};
+  tcp::acceptor acceptor{context};
+  std::vector<std::shared_ptr<asio::steady_timer>> timers;
+  std::thread thread;
+  std::uint16_t port = 0;
+  bool stopping = false;  // API thread only
+};
+
+ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
+                     net::ServerStats* stats)
+    : impl_(std::make_unique<Impl>(router, config, stats)) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(endpoint.host, ec);
+  if (ec) throw std::runtime_error("api: bad listen address '" + endpoint.host + "'");
+  const tcp::endpoint ep(address, endpoint.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(ep.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(ep, ec);
+  if (ec) throw std::runtime_error("api: cannot listen on " + endpoint.to_string() + ": " + ec.message());
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  impl_->port = acceptor.local_endpoint().port();
+  spdlog::info("api listening on {}:{}", endpoint.host, impl_->port);
+}
+
+ApiServer::~ApiServer() { stop(); }
+
+void ApiServer::every(std::chrono::milliseconds period, std::function<void()> task) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->context);
+  impl_->timers.push_back(timer);
+  impl_->schedule(timer, period, std::make_shared<std::function<void()>>(std::move(task)));
+}
+
+void ApiServer::post(std::function<void()> task) { asio::post(impl_->context, std::move(task)); }
+
+void ApiServer::start() {
+  impl_->accept_next();
+  impl_->thread = std::thread([impl = impl_.get()] {
+    for (;;) {
+      try {
+        impl->context.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("api: {}", e.what());
+      }
+    }
+  });
+}
+
+void ApiServer::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  asio::post(impl_->context, [impl = impl_.get()] {
+    impl->stopping = true;
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+    for (auto& timer : impl->timers) timer->cancel();
+    impl->context.stop();  // open connections are dropped with the context
+  });
+  impl_->thread.join();
+}
+
+std::uint16_t ApiServer::port() const { return impl_->port; }
+
+bool bearer_matches(std::string_view header, std::string_view token) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (token.empty() || header.size() != kScheme.size() + token.size()) return false;
+  if (header.substr(0, kScheme.size()) != kScheme) return false;
+  return CRYPTO_memcmp(header.data() + kScheme.size(), token.data(), token.size()) == 0;
+}
+
+}  // namespace liveorigin::api

@@ -1,0 +1,149 @@
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+#include "checks.hpp"
+#include "liveorigin/api/management.hpp"
+#include "liveorigin/media/packet.hpp"
+#include "liveorigin/store/channels.hpp"
+#include "liveorigin/store/stream_status.hpp"
+
+namespace liveorigin::api {
+
+using nlohmann::json;
+
+namespace {
+
+long rounded(double v) { return std::lround(v); }
+
+json video_json(const hub::Stream& live, const RateSampler::StreamRates& rates) {
+  const auto info = live.stats()->video();
+  if (!info && !live.has_video()) return nullptr;
+  json v{{"codec", info ? media::codec_name(info->codec) : "unknown"},
+         {"width", info ? info->width : 0},
+         {"height", info ? info->height : 0},
+         {"fps", std::round(rates.fps * 100) / 100},
+         {"kbps", rounded(rates.video_kbps)}};
+  if (info && !info->profile.empty()) v["profile"] = info->profile;
+  return v;
+}
+
+json audio_json(const hub::Stream& live, const RateSampler::StreamRates& rates) {
+  const auto info = live.stats()->audio();
+  if (!info && !live.has_audio()) return nullptr;
+  return {{"codec", info ? media::codec_name(info->codec) : "unknown"},
+          {"sample_rate", info ? info->sample_rate : 0},
+          {"channels", info ? info->channels : 0},
+          {"kbps", rounded(rates.audio_kbps)}};
+}
+
+// Disable / enable: durable first, then the cache the network threads read, then the cut.
+json set_status(Management& m, const Request& request, const hub::StreamKey& key, bool disabled) {
+  store::StreamStatus row{key.app, key.name, disabled ? "disabled" : "enabled", "api " + request.client_ip,
+                          access::unix_now()};
+  m.database.call([&](store::Connection& c) { store::save_stream_status(c, row); });
+  m.access.set_disabled(key, disabled);
+  bool cut = false;
+  if (disabled) {
+    if (auto live = m.hub.find(key)) {
+      live->stop("disabled");
+      cut = true;
+    }
+  }
+  spdlog::info("api: {} {} by {}{}", key.str(), row.status, row.changed_by, cut ? ", publisher cut" : "");
+  return {{"app", key.app}, {"stream", key.name}, {"status", row.status}, {"changed_by", row.changed_by},
+          {"changed_at", row.changed_at}, {"publisher_cut", cut}};
+}
+
+}  // namespace
+
+nlohmann::json stream_json(const Management& m, const hub::StreamKey& key, const hub::Stream* live) {
+  json out{{"app", key.app}, {"stream", key.name}, {"online", live != nullptr},
+           {"status", m.access.is_disabled(key) ? "disabled" : "enabled"}};
+  if (!live) {
+    out.update({{"publisher", nullptr}, {"video", nullptr}, {"audio", nullptr},
+                {"players", {{"rtmp", 0}, {"flv", 0}, {"hls", 0}}}, {"bytes_in", 0}, {"bytes_out", 0}});
+    return out;
+  }
+  const auto& stats = *live->stats();
+  const auto rates = m.rates.rates(*live);
+  const auto& publisher = live->publisher();
+  out["publisher"] = {{"ip", publisher.ip}, {"protocol", publisher.protocol}, {"started_at", publisher.started_at}};
+  out["video"] = video_json(*live, rates);
+  out["audio"] = audio_json(*live, rates);
+  out["players"] = {{"rtmp", stats.players(hub::PlayProtocol::rtmp)},
+                    {"flv", stats.players(hub::PlayProtocol::flv)},
+                    {"hls", m.hls_players ? m.hls_players(key) : 0}};
+  out["bytes_in"] = live->bytes_in();
+  out["bytes_out"] = stats.counters().bytes_out;
+  return out;
+}
+
+void load_access(store::Database& database, access::Access& access) {
+  auto [disabled, channels] = database.call([](store::Connection& c) {
+    std::vector<hub::StreamKey> off, ids;
+    for (const auto& row : store::load_stream_statuses(c)) {
+      if (row.status == "disabled") off.push_back({row.app, row.stream});
+    }
+    for (const auto& channel : store::list_channels(c)) ids.push_back({channel.app, channel.id});
+    return std::pair{off, ids};
+  });
+  access.load(disabled, channels);
+  spdlog::info("access: {} disabled stream(s), {} channel(s) loaded", disabled.size(), channels.size());
+}
+
+void add_stream_routes(Router& router, Management& m) {
+  router.add("GET", "/api/v1/streams", [&m](const Request& request, const Params&) {
+    const auto app = request.query.find("app");
+    json list = json::array();
+    for (const auto& live : m.hub.streams()) {
+      if (app != request.query.end() && live->key().app != app->second) continue;
+      list.push_back(stream_json(m, live->key(), live.get()));
+    }
+    Response r;
+    r.data = std::move(list);
+    return r;
+  });
+
+  router.add("GET", "/api/v1/streams/:app/:stream", [&m](const Request&, const Params& p) {
+    const hub::StreamKey key{param(p, "app"), param(p, "stream")};
+    auto live = m.hub.find(key);
+    if (!live) {
+      // Known while offline: it has a stored status or is a channel.
+      const bool known = m.access.has_channel(key) || m.database.call([&](store::Connection& c) {
+        return store::find_stream_status(c, key.app, key.name).has_value();
+      });
+      if (!known) throw ApiError(404, 404, "unknown stream " + key.str());
+    }
+    Response r;
+    r.data = stream_json(m, key, live.get());
+    return r;
+  });
+
+  router.add("PUT", "/api/v1/streams/:app/:stream/status", [&m](const Request& request, const Params& p) {
+    const hub::StreamKey key{param(p, "app"), param(p, "stream")};
+    known_app(*m.config.get(), key.app);
+    const auto body = json_body(request);
+    const auto status = body.find("status");
+    if (status == body.end() || !status->is_string() ||
+        (*status != "enabled" && *status != "disabled")) {
+      throw ApiError(400, 400, "body must be {\"status\":\"enabled\"} or {\"status\":\"disabled\"}");
+    }
+    Response r;
+    r.data = set_status(m, request, key, *status == "disabled");
+    return r;
+  });
+
+  router.add("POST", "/api/v1/streams/:app/:stream/drop", [&m](const Request& request, const Params& p) {
+    const hub::StreamKey key{param(p, "app"), param(p, "stream")};
+    auto live = m.hub.find(key);
+    if (!live) throw ApiError(404, 404, "stream " + key.str() + " is not live");
+    live->stop("dropped");
+    spdlog::info("api: {} dropped by api {}", key.str(), request.client_ip);
+    Response r;
+    r.data = {{"app", key.app}, {"stream", key.name}, {"dropped", true}};
+    return r;
+  });
+}
+
+}  // namespace liveorigin::api

@@ -1,0 +1,134 @@
+#include "liveorigin/hls/library.hpp"
+
+#include <algorithm>
+
+namespace liveorigin::hls {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+template <typename D>
+std::chrono::steady_clock::duration ticks(D d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
+// Wall seconds: a stream's next playlist starts seconds later (after kOfflineTargets targets),
+// also across restarts, so a cached segment URL never names two different segments.
+std::string new_playlist_id() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+Library::Library(Clock clock) : clock_(std::move(clock)) {}
+
+std::chrono::duration<double> Library::target(const Entry& e) const {
+  return std::chrono::duration<double>(e.playlist.target_duration());
+}
+
+std::uint64_t Library::open(const hub::StreamKey& key, int window, double fragment) {
+  std::lock_guard lock(mutex_);
+  sweep(clock_());
+  const auto publish = next_publish_++;
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    it = entries_.try_emplace(key, window, fragment).first;
+    it->second.playlist_id = new_playlist_id();
+  } else {
+    it->second.playlist.mark_discontinuity();  // a republish continues the held playlist
+  }
+  it->second.publish = publish;
+  it->second.offline_until = TimePoint::max();
+  return publish;
+}
+
+Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t publish, double duration,
+                                    std::shared_ptr<const Bytes> data) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_();
+  sweep(now);
+  Added added;
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.publish != publish) return added;
+  Entry& e = it->second;
+  added.uri = key.name + "-" + e.playlist_id + "-" + std::to_string(e.playlist.next_sequence()) + ".ts";
+  e.segments[added.uri] = Held{std::move(data)};
+  auto gone = e.playlist.add(duration, added.uri);
+  // Players a little behind still find what just left the playlist for a window's duration.
+  const auto keep = ticks(target(e) * static_cast<double>(std::max<std::size_t>(e.playlist.entries().size(), 1)));
+  for (auto& g : gone) {
+    if (auto s = e.segments.find(g.uri); s != e.segments.end()) s->second.expires = now + keep;
+    added.evicted.push_back(std::move(g.uri));
+  }
+  auto text = e.playlist.render();
+  e.snapshot = std::make_shared<const PlaylistSnapshot>(
+      PlaylistSnapshot{e.playlist, std::make_shared<const Bytes>(text.begin(), text.end())});
+  added.snapshot = e.snapshot;
+  return added;
+}
+
+void Library::close(const hub::StreamKey& key, std::uint64_t publish) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.publish != publish) return;
+  it->second.publish = 0;
+  it->second.offline_until = clock_() + ticks(target(it->second) * kOfflineTargets);
+}
+
+std::shared_ptr<const PlaylistSnapshot> Library::playlist(const hub::StreamKey& key) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_();
+  sweep(now);
+  auto it = entries_.find(key);
+  return it == entries_.end() || it->second.offline_until <= now ? nullptr : it->second.snapshot;
+}
+
+std::shared_ptr<const Bytes> Library::segment(const hub::StreamKey& key, std::string_view uri) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_();
+  sweep(now);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.offline_until <= now) return nullptr;
+  auto s = it->second.segments.find(std::string(uri));
+  return s == it->second.segments.end() || s->second.expires <= now ? nullptr : s->second.data;
+}
+
+void Library::note_player(const hub::StreamKey& key, std::string_view client) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  const auto now = clock_();
+  e.players[std::string(client)] = now;
+  if (e.players.size() >= e.players_prune_at) {  // bounded: stale clients go in batches
+    const auto since = now - ticks(target(e) * kPlayerTargets);
+    std::erase_if(e.players, [&](const auto& p) { return p.second < since; });
+    e.players_prune_at = std::max<std::size_t>(64, e.players.size() * 2);
+  }
+}
+
+std::size_t Library::players(const hub::StreamKey& key) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return 0;
+  const auto since = clock_() - ticks(target(it->second) * kPlayerTargets);
+  return static_cast<std::size_t>(std::count_if(it->second.players.begin(), it->second.players.end(),
+                                                [&](const auto& p) { return p.second >= since; }));
+}
+
+void Library::sweep(TimePoint now) {
+  if (now < next_sweep_) return;
+  next_sweep_ = now + ticks(500ms);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.offline_until <= now) {
+      it = entries_.erase(it);
+      continue;
+    }
+    std::erase_if(it->second.segments, [&](const auto& s) { return s.second.expires <= now; });
+    ++it;
+  }
+}
+
+}  // namespace liveorigin::hls

@@ -1,0 +1,61 @@
+#include "liveorigin/hls/playlist.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace liveorigin::hls {
+
+int round_up_seconds(double seconds) { return std::max(1, static_cast<int>(std::ceil(seconds - 0.001))); }
+
+Playlist::Playlist(int window, double fragment)
+    : window_(static_cast<std::size_t>(std::max(window, 1))), target_(round_up_seconds(fragment)) {}
+
+std::vector<PlaylistEntry> Playlist::add(double duration, std::string uri) {
+  PlaylistEntry e{next_sequence_++, duration, pending_discontinuity_, std::move(uri)};
+  pending_discontinuity_ = false;
+  target_ = std::max(target_, round_up_seconds(duration));
+  entries_.push_back(std::move(e));
+  std::vector<PlaylistEntry> gone;
+  while (entries_.size() > window_) {
+    // EXT-X-DISCONTINUITY-SEQUENCE counts the discontinuity tags that slid out of the window.
+    if (entries_.front().discontinuity) ++discontinuity_sequence_;
+    gone.push_back(std::move(entries_.front()));
+    entries_.pop_front();
+  }
+  return gone;
+}
+
+void Playlist::mark_discontinuity() {
+  if (next_sequence_ > 0) pending_discontinuity_ = true;
+}
+
+std::string Playlist::render(std::string_view uri_query) const {
+  std::string out;
+  out.reserve(128 + entries_.size() * (48 + uri_query.size()));
+  out += "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
+  out += std::to_string(target_);
+  out += "\n#EXT-X-MEDIA-SEQUENCE:";
+  out += std::to_string(entries_.empty() ? next_sequence_ : entries_.front().sequence);
+  out += '\n';
+  if (discontinuity_sequence_ > 0) {
+    out += "#EXT-X-DISCONTINUITY-SEQUENCE:";
+    out += std::to_string(discontinuity_sequence_);
+    out += '\n';
+  }
+  char extinf[48];
+  for (const auto& e : entries_) {
+    if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
+    std::snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,\n", e.duration);
+    out += extinf;
+    out += e.uri;
+    if (!uri_query.empty()) {
+      out += '?';
+      out += uri_query;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace liveorigin::hls

@@ -1,0 +1,24 @@
+// HLS over the media HTTP port: GET /APP/STREAM.m3u8 and the segments it lists, answered from
+// the hls::Library (memory). No sockets here: a request target in, one Reply out.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "liveorigin/config/config.hpp"
+#include "liveorigin/hls/library.hpp"
+#include "reply.hpp"
+#include "request_target.hpp"
+
+namespace liveorigin::http {
+
+struct HlsRequest {
+  const RequestTarget& target;
+  std::string_view peer_address;  // with user_agent, identifies a player without a session id
+  std::string_view user_agent;
+};
+
+// The reply for an HLS URL, or nullopt when the target is not one (another route may take it).
+std::optional<Reply> hls_reply(hls::Library& library, const config::Config& config, const HlsRequest& request);
+
+}  // namespace liveorigin::http

@@ -1,0 +1,180 @@
+// Recordings are read on the shard, 256 KiB at a time with pread, one async write in flight: a
+// read from the page cache costs microseconds, and a cold read one disk access per chunk, which
+// is small next to a player's network time. A thread pool would add a hop per chunk for little.
+#include "vod_routes.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "liveorigin/http/byte_range.hpp"
+#include "liveorigin/hub/names.hpp"
+#include "liveorigin/record/recording_file.hpp"
+#include "reply.hpp"
+
+namespace liveorigin::http {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kChunk = 256 * 1024;
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd = -1) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string head(unsigned status, std::string_view content_type, std::uint64_t length, bool keep_alive,
+                 std::string_view extra) {
+  std::string h = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+                  "\r\nServer: liveorigin\r\nAccess-Control-Allow-Origin: *\r\n"
+                  "Access-Control-Expose-Headers: Content-Range, Content-Length, Accept-Ranges\r\n"
+                  "Accept-Ranges: bytes\r\nContent-Type: ";
+  h += content_type;
+  h += "\r\nContent-Length: " + std::to_string(length) + "\r\n";
+  h += extra;
+  h += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  return h;
+}
+
+// Writes the head, then [offset, offset + remaining) of the file, one chunk in flight.
+class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
+ public:
+  VodTransfer(std::shared_ptr<tcp::socket> socket, net::ServerStats& stats, int fd, std::uint64_t offset,
+              std::uint64_t remaining, bool keep_alive, std::function<void(bool)> done, std::string context)
+      : socket_(std::move(socket)), stats_(stats), fd_(fd), offset_(offset), remaining_(remaining),
+        keep_alive_(keep_alive), done_(std::move(done)), context_(std::move(context)) {}
+
+  void start(std::string head_bytes) {
+    chunk_.assign(head_bytes.begin(), head_bytes.end());
+    write_chunk();
+  }
+
+ private:
+  void write_chunk() {
+    asio::async_write(*socket_, asio::buffer(chunk_),
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                        self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                        if (ec) return self->done_(false);
+                        self->next();
+                      });
+  }
+
+  void next() {
+    if (remaining_ == 0) return done_(keep_alive_);
+    chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, remaining_)));
+    const ssize_t n = ::pread(fd_.get(), chunk_.data(), chunk_.size(), static_cast<off_t>(offset_));
+    if (n <= 0) {
+      // The file shrank or failed under us: the length is promised, so the connection must end.
+      spdlog::warn("{}: read failed at byte {}; closing", context_, offset_);
+      return done_(false);
+    }
+    chunk_.resize(static_cast<std::size_t>(n));
+    offset_ += static_cast<std::uint64_t>(n);
+    remaining_ -= static_cast<std::uint64_t>(n);
+    write_chunk();
+  }
+
+  std::shared_ptr<tcp::socket> socket_;
+  net::ServerStats& stats_;
+  FileDescriptor fd_;
+  std::uint64_t offset_, remaining_;
+  bool keep_alive_;
+  std::function<void(bool)> done_;
+  std::string context_;
+  std::vector<char> chunk_;
+};
+
+// Sends a small error answer, then hands the connection back.
+void send_error(std::shared_ptr<tcp::socket> socket, net::ServerStats& stats, unsigned status,
+                std::string_view text, std::string_view extra, const VodRequest& request,
+                std::function<void(bool)> done) {
+  auto bytes = std::make_shared<std::string>(head(status, "text/plain", text.size(), request.keep_alive, extra));
+  if (!request.head_only) *bytes += text;
+  asio::async_write(*socket, asio::buffer(*bytes),
+                    [bytes, &stats, keep = request.keep_alive, done = std::move(done)](
+                        const boost::system::error_code& ec, std::size_t n) {
+                      stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                      done(!ec && keep);
+                    });
+}
+
+// realpath() of p, or empty.
+std::string real_path(const std::string& p) {
+  char buffer[PATH_MAX];
+  return ::realpath(p.c_str(), buffer) ? std::string(buffer) : std::string();
+}
+
+}  // namespace
+
+void serve_vod(std::shared_ptr<tcp::socket> socket, const config::Config& config, net::ServerStats& stats,
+               const VodRequest& request, std::function<void(bool)> done) {
+  const auto& seg = request.target.segments;
+  // Names are checked before any path is built: raw segments, so "%2e%2e" or "%2f" fail the name
+  // rule as they stand; ".part" and other non-recording names are never served.
+  if (seg.size() != 4 || !hub::is_valid_name(seg[1]) || !hub::is_valid_name(seg[2]) ||
+      !record::is_recording_file_name(seg[3])) {
+    spdlog::debug("vod: refused target with {} segment(s)", seg.size());
+    return send_error(std::move(socket), stats, 404, "not found\n", "", request, std::move(done));
+  }
+  const std::string context = "vod " + seg[1] + "/" + seg[2] + "/" + seg[3];
+  const std::string root = real_path((fs::path(config.server.data_dir) / "vod").string());
+  const std::string dir = root.empty() ? "" : real_path(root + "/" + seg[1] + "/" + seg[2]);
+  // The folder must resolve inside the vod root (a symlinked APP or STREAM folder pointing out
+  // of it is refused); O_NOFOLLOW refuses a symlinked file.
+  if (dir.empty() || !dir.starts_with(root + "/")) {
+    return send_error(std::move(socket), stats, 404, "not found\n", "", request, std::move(done));
+  }
+  const int fd = ::open((dir + "/" + seg[3]).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    return send_error(std::move(socket), stats, 404, "not found\n", "", request, std::move(done));
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const auto content_type = record::format_of(seg[3]) == record::Format::flv ? "video/x-flv" : "video/mp4";
+  const auto range = request.range.empty() ? RangeRequest{} : parse_range(request.range, size);
+  if (range.kind == RangeRequest::unsatisfiable) {
+    ::close(fd);
+    return send_error(std::move(socket), stats, 416, "range not satisfiable\n",
+                      "Content-Range: bytes */" + std::to_string(size) + "\r\n", request, std::move(done));
+  }
+  std::uint64_t offset = 0, length = size;
+  unsigned status = 200;
+  std::string extra;
+  if (range.kind == RangeRequest::partial) {
+    status = 206;
+    offset = range.range.first;
+    length = range.range.length();
+    extra = "Content-Range: bytes " + std::to_string(range.range.first) + "-" +
+            std::to_string(range.range.last) + "/" + std::to_string(size) + "\r\n";
+  }
+  spdlog::debug("{}: {} bytes {}+{}", context, status, offset, length);
+  auto transfer = std::make_shared<VodTransfer>(std::move(socket), stats, fd, offset,
+                                                request.head_only ? 0 : length, request.keep_alive,
+                                                std::move(done), context);
+  transfer->start(head(status, content_type, length, request.keep_alive, extra));
+}
+
+}  // namespace liveorigin::http

@@ -1,0 +1,32 @@
+// GET/HEAD /vod/APP/STREAM/FILE: landed recordings from DATA/vod, with Range support.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "liveorigin/config/config.hpp"
+#include "liveorigin/net/server_context.hpp"
+#include "request_target.hpp"
+
+namespace liveorigin::http {
+
+inline bool is_vod_target(const RequestTarget& target) {
+  return !target.segments.empty() && target.segments[0] == "vod";
+}
+
+struct VodRequest {
+  const RequestTarget& target;
+  std::string_view range;  // the Range header, empty when absent
+  bool head_only = false;
+  bool keep_alive = false;
+};
+
+// Answers the request on socket (an error status, or the file streamed in chunks), then calls
+// done(keep_alive) so the session reads its next request, or closes when false.
+void serve_vod(std::shared_ptr<boost::asio::ip::tcp::socket> socket, const config::Config& config,
+               net::ServerStats& stats, const VodRequest& request, std::function<void(bool)> done);
+
+}  // namespace liveorigin::http

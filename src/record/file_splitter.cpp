@@ -1,0 +1,68 @@
+#include "liveorigin/record/file_splitter.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace liveorigin::record {
+
+bool FileSplitter::can_start_file(const media::Packet& p) const {
+  if (p.is_video()) return p.keyframe;
+  return p.is_audio() && !has_video_;
+}
+
+FileSplitter::Action FileSplitter::on_packet(const media::Packet& p) {
+  if (p.is_video()) has_video_ = true;
+  if (p.type == media::MediaType::data || p.sequence_header) return Action::keep;
+  if (!started_) {
+    if (!can_start_file(p)) return Action::skip;
+    started_ = true;
+    file_start_ = p.timestamp;
+    return Action::start_file;
+  }
+  if (can_start_file(p)) {
+    // Unsigned difference: right across the 32-bit millisecond wrap (49 days).
+    const std::uint32_t elapsed = p.timestamp - file_start_;
+    const bool due = interval_ms_ > 0 && elapsed < 0x80000000u && elapsed >= interval_ms_;
+    if (due || split_requested_) {
+      split_requested_ = false;
+      file_start_ = p.timestamp;
+      return Action::split;
+    }
+  }
+  return Action::append;
+}
+
+std::uint32_t FileSplitter::file_time(std::uint32_t dts) const {
+  const std::uint32_t rel = dts - file_start_;
+  return rel >= 0x80000000u ? 0 : rel;  // a timestamp before the file start
+}
+
+ByteView codec_payload(const media::Packet& p) {
+  const ByteView body = p.body();
+  std::size_t skip = 0;
+  if (p.is_video() && !body.empty()) {
+    if (body[0] & 0x80) {
+      // Enhanced RTMP: byte 0, FourCC, and for CodedFrames (1) a 24-bit composition time.
+      skip = (body[0] & 0x0f) == 1 ? 8 : 5;
+    } else {
+      skip = 5;  // frame type / codec id, AVC packet type, composition time
+    }
+  } else if (p.is_audio() && !body.empty()) {
+    const int format = body[0] >> 4;
+    if (format == 9) skip = 5;            // enhanced audio: byte 0, FourCC
+    else if (format == 10) skip = 2;      // AAC: sound flags, AAC packet type
+    else skip = 1;                        // MP3 and other legacy formats: sound flags only
+  }
+  if (body.size() < skip) return {};
+  return body.subspan(skip);
+}
+
+void restamp_tag_header(const media::Packet& p, std::uint32_t ts, std::uint8_t out[11]) {
+  std::memcpy(out, p.flv_tag.data(), 11);
+  out[4] = static_cast<std::uint8_t>(ts >> 16);
+  out[5] = static_cast<std::uint8_t>(ts >> 8);
+  out[6] = static_cast<std::uint8_t>(ts);
+  out[7] = static_cast<std::uint8_t>(ts >> 24);  // TimestampExtended
+}
+
+}  // namespace liveorigin::record

@@ -1,0 +1,37 @@
+#include "liveorigin/store/stream_status.hpp"
+
+namespace liveorigin::store {
+
+namespace {
+StreamStatus read_row(const Statement& s) {
+  return {s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_int(4)};
+}
+}  // namespace
+
+std::vector<StreamStatus> load_stream_statuses(Connection& c) {
+  auto s = c.prepare(
+      "SELECT app, stream, status, changed_by, changed_at FROM stream_status ORDER BY app, stream");
+  std::vector<StreamStatus> out;
+  while (s.step()) out.push_back(read_row(s));
+  return out;
+}
+
+std::optional<StreamStatus> find_stream_status(Connection& c, std::string_view app, std::string_view stream) {
+  auto s = c.prepare(
+      "SELECT app, stream, status, changed_by, changed_at FROM stream_status WHERE app = ? AND stream = ?");
+  s.bind(1, app).bind(2, stream);
+  if (!s.step()) return std::nullopt;
+  return read_row(s);
+}
+
+void save_stream_status(Connection& c, const StreamStatus& status) {
+  auto s = c.prepare(
+      "INSERT INTO stream_status (app, stream, status, changed_by, changed_at) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT (app, stream) DO UPDATE SET status = excluded.status, "
+      "changed_by = excluded.changed_by, changed_at = excluded.changed_at");
+  s.bind(1, status.app).bind(2, status.stream).bind(3, status.status).bind(4, status.changed_by)
+      .bind(5, status.changed_at);
+  s.run();
+}
+
+}  // namespace liveorigin::store

@@ -1,0 +1,178 @@
+"""The management API (PRODUCT.md section 7) against a real server: token checks, live stats of a
+real ffmpeg stream, disable/enable/drop with their effect on publishers, channels and quota."""
+import time
+
+import testmedia
+from apiclient import call, data, valid, wait_api
+from harness import HOST, http_get, wait_live, wait_offline
+from rtmpraw import rtmp_status
+
+REFUSE_TIMEOUT = 15
+
+
+def publish_code(server, stream, app="live"):
+    how, info = rtmp_status(HOST, server.rtmp_port, app, stream, "publish")
+    return how, (info or {}).get("code")
+
+
+def test_token_paths_and_bad_requests(server):
+    wait_api(server)
+    assert call(server, "GET", "/healthz", token=None)[0] == 200
+    for token in (None, "wrong", ""):
+        status, answer = call(server, "GET", "/api/v1/streams", token=token)
+        assert status == 401 and answer["code"] != 0, (token, status, answer)
+    assert call(server, "GET", "/metrics", token=None)[0] == 401
+    status, answer = call(server, "GET", "/api/v1/streams")
+    assert status == 200 and answer == {"code": 0, "message": "ok", "data": []}
+    status, answer = call(server, "GET", "/api/v1/nothing")
+    assert status == 404 and answer["code"] != 0
+    status, answer = call(server, "PUT", "/api/v1/streams/live/s/status", raw_body="{not json")
+    assert status == 400 and "JSON" in answer["message"]
+    status, answer = call(server, "PUT", "/api/v1/streams/live/s/status", {"status": "maybe"})
+    assert status == 400 and answer["message"]
+    status, answer = call(server, "PUT", "/api/v1/streams/live/bad%20name/status", {"status": "disabled"})
+    assert status == 400 and "invalid" in answer["message"]
+    status, answer = call(server, "GET", "/api/v1/streams/live/unknown")
+    assert status == 404
+    status, answer = call(server, "POST", "/api/v1/streams/live/unknown/drop")
+    assert status == 404
+
+
+def test_stream_stats_show_the_real_stream(server, clients):
+    clients.publish(server, "cam")
+    wait_live(server, "cam")
+    flv = clients.flv(server, "cam")
+    assert flv.status == 200
+    rtmp_player = clients.rtmp_player(server, "cam")
+    time.sleep(4)  # a few seconds of samples for the sliding window
+    flv.read_tags_for(0.5)
+    s = data(server, "GET", "/api/v1/streams/live/cam")
+    assert s["online"] is True and s["status"] == "enabled"
+    assert s["publisher"]["ip"] == "127.0.0.1" and s["publisher"]["protocol"] == "rtmp"
+    assert abs(s["publisher"]["started_at"] - time.time()) < 30
+    v, a = s["video"], s["audio"]
+    assert (v["codec"], v["width"], v["height"]) == ("h264", 640, 360), v
+    assert 20 <= v["fps"] <= 30, v
+    assert v["kbps"] > 10, v
+    assert (a["codec"], a["sample_rate"], a["channels"]) == ("aac", 44100, 2), a
+    assert 50 <= a["kbps"] <= 250, a
+    assert s["players"]["flv"] == 1 and s["players"]["rtmp"] == 1, s["players"]
+    assert s["bytes_in"] > 0 and s["bytes_out"] > 0
+    listed = data(server, "GET", "/api/v1/streams")
+    assert [x["stream"] for x in listed] == ["cam"]
+    assert listed[0]["video"]["width"] == 640
+    stats = data(server, "GET", "/api/v1/stats")
+    assert stats["streams"] == 1 and stats["players"] == 2 and stats["connections"] >= 3
+    assert stats["bytes_in"] > 0 and stats["kbps_in"] > 0 and stats["uptime_s"] >= 0
+    status, text = call(server, "GET", "/metrics")
+    assert status == 200
+    assert "liveorigin_streams 1" in text
+    assert 'liveorigin_players{protocol="flv"} 1' in text
+    assert "liveorigin_bytes_in_total" in text and "liveorigin_connections" in text
+    flv.close()
+    rtmp_player.cleanup()
+    deadline = time.monotonic() + 10
+    while data(server, "GET", "/api/v1/streams/live/cam")["players"] != {"rtmp": 0, "flv": 0, "hls": 0}:
+        assert time.monotonic() < deadline, "player counts did not drop after the players left"
+        time.sleep(0.3)
+
+
+def test_disable_cuts_refuses_survives_restart_and_enable(servers, clients):
+    server = servers.start()
+    publisher = clients.publish(server, "d")
+    wait_live(server, "d")
+    player = clients.flv(server, "d")
+    assert player.status == 200
+    started = time.monotonic()
+    answer = data(server, "PUT", "/api/v1/streams/live/d/status", {"status": "disabled"})
+    assert answer["status"] == "disabled" and answer["publisher_cut"] is True
+    took = wait_offline(server, "d", timeout=5)
+    assert took <= 1.0, f"disabled stream still live {took:.2f}s later"
+    publisher.wait(REFUSE_TIMEOUT)  # the ffmpeg publisher was cut
+    assert time.monotonic() - started < REFUSE_TIMEOUT
+    assert publish_code(server, "d") == ("status", "NetStream.Publish.Rejected")
+    again = clients.publish(server, "d")
+    assert again.wait(REFUSE_TIMEOUT) != 0, "a republish of a disabled stream was not refused"
+    s = data(server, "GET", "/api/v1/streams/live/d")
+    assert s["online"] is False and s["status"] == "disabled"
+
+    # Durable: a restart with the same data_dir keeps it disabled.
+    assert server.stop() == 0
+    server.start()
+    wait_api(server)
+    assert publish_code(server, "d") == ("status", "NetStream.Publish.Rejected")
+    assert data(server, "GET", "/api/v1/streams/live/d")["status"] == "disabled"
+    assert publish_code(server, "other") == ("status", "NetStream.Publish.Start")
+
+    data(server, "PUT", "/api/v1/streams/live/d/status", {"status": "enabled"})
+    clients.publish(server, "d")
+    wait_live(server, "d")
+    assert data(server, "GET", "/api/v1/streams/live/d")["status"] == "enabled"
+
+
+def test_drop_cuts_only(server, clients):
+    publisher = clients.publish(server, "x")
+    wait_live(server, "x")
+    answer = data(server, "POST", "/api/v1/streams/live/x/drop")
+    assert answer["dropped"] is True
+    assert wait_offline(server, "x", timeout=5) <= 1.0
+    publisher.wait(REFUSE_TIMEOUT)
+    clients.publish(server, "x")
+    wait_live(server, "x")
+    assert data(server, "GET", "/api/v1/streams/live/x")["status"] == "enabled"
+
+
+CHANNEL_CONFIG = {"apps": {"ch": {"mode": "channel", "max_channels": 2,
+                                  "push_auth": {"key": "chkey"}, "play_auth": {"key": "playkey"}}}}
+
+
+def test_channels_mode_quota_and_urls(servers, clients):
+    server = servers.start(CHANNEL_CONFIG)
+    wait_api(server)
+    # Only channels publish.
+    assert publish_code(server, "c1" + valid("chkey", "c1"), app="ch") == ("status", "NetStream.Publish.Rejected")
+    created = data(server, "POST", "/api/v1/apps/ch/channels", {"id": "c1"})
+    assert created["id"] == "c1"
+    push = created["push_url"]
+    assert push.startswith(f"rtmp://{HOST}:{server.rtmp_port}/ch/c1?txSecret="), push
+    assert set(created["play_urls"]) == {"rtmp", "flv", "hls"}
+    flv_url = created["play_urls"]["flv"]
+    assert flv_url.startswith(f"http://{HOST}:{server.http_port}/ch/c1.flv?txSecret="), flv_url
+    assert created["play_urls"]["hls"].startswith(f"http://{HOST}:{server.http_port}/ch/c1.m3u8?txSecret=")
+
+    # Push to the returned URL with ffmpeg; the returned FLV URL plays it.
+    proc = clients.run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "warning", "-re", "-stream_loop",
+                        "-1", "-i", testmedia.media_path("av.flv"), "-c", "copy", "-f", "flv",
+                        push], what="publish")
+    flv_path = flv_url.split(f":{server.http_port}", 1)[1]
+    deadline = time.monotonic() + 15
+    while http_get(server.http_port, flv_path)[0] != 200:
+        assert time.monotonic() < deadline, f"channel never went live\n{proc.output()[-2000:]}"
+        time.sleep(0.2)
+    assert http_get(server.http_port, "/ch/c1.flv")[0] == 403  # play auth applies
+
+    status, answer = call(server, "POST", "/api/v1/apps/ch/channels", {"id": "c1"})
+    assert status == 409
+    data(server, "POST", "/api/v1/apps/ch/channels", {"id": "c2"})
+    status, answer = call(server, "POST", "/api/v1/apps/ch/channels", {"id": "c3"})
+    assert status == 409 and "max_channels" in answer["message"], answer
+    assert [c["id"] for c in data(server, "GET", "/api/v1/apps/ch/channels")] == ["c1", "c2"]
+    one = data(server, "GET", "/api/v1/apps/ch/channels/c1")
+    assert one["online"] is True
+    assert call(server, "GET", "/api/v1/apps/ch/channels/zz")[0] == 404
+    assert call(server, "POST", "/api/v1/apps/nope/channels", {"id": "a"})[0] == 404
+    assert call(server, "POST", "/api/v1/apps/ch/channels", {"id": "../x"})[0] == 400
+    # A deleted channel frees its quota slot and may no longer publish.
+    assert data(server, "DELETE", "/api/v1/apps/ch/channels/c2")["deleted"] is True
+    assert call(server, "GET", "/api/v1/apps/ch/channels/c2")[0] == 404
+    assert publish_code(server, "c2" + valid("chkey", "c2"), app="ch") == ("status", "NetStream.Publish.Rejected")
+    data(server, "POST", "/api/v1/apps/ch/channels", {"id": "c3"})
+    assert publish_code(server, "c3" + valid("chkey", "c3"), app="ch") == ("status", "NetStream.Publish.Start")
+
+    # Channels survive a restart.
+    proc.cleanup()
+    assert server.stop() == 0
+    server.start()
+    wait_api(server)
+    assert [c["id"] for c in data(server, "GET", "/api/v1/apps/ch/channels")] == ["c1", "c3"]
+    assert publish_code(server, "c1" + valid("chkey", "c1"), app="ch") == ("status", "NetStream.Publish.Start")

@@ -1,0 +1,303 @@
+"""Limits against bad clients (issue 7, PRODUCT.md section 8): each limit refuses or cuts the
+misbehaving peer with a log line naming it and a liveorigin_refusals_total{reason} count, while a
+normal ffmpeg publish + player beside it keeps working and the server's RSS stays bounded.
+
+Garbage on the RTMP and HTTP ports, handshake-then-garbage and abandoned connections are in
+test_robustness.py; this file adds the API port and one test per limit."""
+import random
+import re
+import resource
+import socket
+import struct
+import time
+
+import apiclient
+from harness import HOST, wait_live
+from rtmpraw import RtmpClient, handshake, rtmp_status, wait_closed
+from test_robustness import assert_rejected, garbage, healthy_stream, http_reaction, send_ignoring_close, \
+    still_healthy
+
+CLOSE_TIMEOUT = 20
+
+
+# ---------------------------------------------------------------- helpers
+
+def rss_mib(server):
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def refusals(server):
+    """{reason: count} from /metrics."""
+    status, text = apiclient.call(server, "GET", "/metrics")
+    assert status == 200, text
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r'^liveorigin_refusals_total\{reason="([a-z_]+)"\} (\d+)$', text, re.M)}
+
+
+def wait_refusal(server, reason, at_least=1, timeout=CLOSE_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        got = refusals(server).get(reason, 0)
+        if got >= at_least:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"liveorigin_refusals_total{{reason={reason!r}}} is {got}, expected >= {at_least}\n"
+                         f"{server.log_tail()}")
+
+
+def assert_logged(server, reason):
+    assert f"({reason})" in server.log_text(), f"no log line names the reason {reason}\n{server.log_tail()}"
+
+
+def chunk(csid, msg_type, payload, stream_id=0, timestamp=0, length=None):
+    """One fmt-0 chunk: header plus PAYLOAD as it is (the caller splits by chunk size)."""
+    length = len(payload) if length is None else length
+    return bytes([csid]) + timestamp.to_bytes(3, "big") + length.to_bytes(3, "big") + bytes([msg_type]) \
+        + struct.pack("<I", stream_id) + payload
+
+
+def set_chunk_size(size):
+    return chunk(2, 1, struct.pack(">I", size))
+
+
+def raw_rtmp(server):
+    s = socket.create_connection((HOST, server.rtmp_port), timeout=10)
+    handshake(s)
+    return s
+
+
+def plays(server, stream):
+    how, info = rtmp_status(HOST, server.rtmp_port, "live", stream, "play")
+    return how == "status" and info["code"] in ("NetStream.Play.Reset", "NetStream.Play.Start")
+
+
+def raise_fd_limit(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+# ---------------------------------------------------------------- bad bytes
+
+def test_random_bytes_to_api_port(server, clients):
+    player = healthy_stream(server, clients)
+    for seed in (31, 32, 33, 34):
+        assert_rejected(http_reaction(server.api_port, garbage(seed)), f"64 KiB random #{seed} to the API")
+    assert_rejected(http_reaction(server.api_port, b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 100000 + b"\r\n\r\n"),
+                    "huge API header")
+    status, _ = apiclient.call(server, "GET", "/api/v1/streams")
+    assert status == 200
+    assert refusals(server)["max_http_header"] >= 1
+    assert_logged(server, "max_http_header")
+    still_healthy(server, clients, player, "after")
+
+
+def test_huge_message_claims_again_and_again(servers, clients):
+    """16 MiB claimed over and over: on one connection (each claim drops the last), and on many
+    connections at once, each sending a few MiB of it; memory follows what was sent, not claimed."""
+    server = servers.start({"limits": {"max_connections_per_ip": 5000}})
+    player = healthy_stream(server, clients)
+    base = rss_mib(server)
+    # One connection: a new fmt-0 header on the same chunk stream every 128 bytes.
+    s = raw_rtmp(server)
+    claim = chunk(3, 9, b"\x17" * 128, stream_id=1, length=16 * 1024 * 1024 - 1)
+    try:
+        for _ in range(4000):
+            s.sendall(claim)
+    except OSError:
+        pass
+    s.close()
+    # 16 connections, each: chunk size 16 MiB, then 16 MiB claimed and 3 MiB sent.
+    socks = []
+    for i in range(16):
+        c = raw_rtmp(server)
+        send_ignoring_close(c, set_chunk_size(16 * 1024 * 1024)
+                            + chunk(3, 9, random.Random(i).randbytes(3 << 20), stream_id=1, length=(16 << 20) - 1))
+        socks.append(c)
+    time.sleep(1)
+    peak = rss_mib(server)
+    for c in socks:
+        c.close()
+    assert server.alive()
+    assert peak - base < 16 * 3 + 150, f"RSS grew {peak - base:.0f} MiB for 48 MiB of partial messages"
+    still_healthy(server, clients, player, "after")
+
+
+def test_message_and_chunk_size_limits(servers, clients):
+    server = servers.start({"limits": {"max_message_size": 1 << 20, "max_publisher_pending": 1 << 20,
+                                       "max_chunk_streams": 16}})
+    player = healthy_stream(server, clients)
+    cases = [
+        ("max_chunk_size", set_chunk_size(0)),
+        ("max_chunk_size", set_chunk_size(0x7FFFFFFF)),
+        ("max_message_size", chunk(3, 9, b"\x17" * 100, length=16 * 1024 * 1024 - 1)),
+        # Two partial messages of 0.9 MiB each: each under max_message_size, together over the
+        # publisher's pending-bytes limit.
+        ("max_publisher_pending", set_chunk_size(900 << 10) + chunk(4, 9, bytes(900 << 10), length=1000 << 10)
+         + chunk(5, 8, bytes(900 << 10), length=1000 << 10)),
+        # 40 chunk streams (ids 3..42, one-byte basic headers) with one small message each.
+        ("max_chunk_streams", b"".join(chunk(3 + i, 8, b"\xaf") for i in range(40))),
+    ]
+    for reason, data in cases:
+        s = raw_rtmp(server)
+        send_ignoring_close(s, data)
+        assert wait_closed(s, CLOSE_TIMEOUT), f"{reason}: connection left open"
+        s.close()
+        wait_refusal(server, reason)
+        assert_logged(server, reason)
+    assert refusals(server)["max_chunk_size"] >= 2
+    still_healthy(server, clients, player, "after")
+
+
+# ---------------------------------------------------------------- connections
+
+def test_thousands_of_idle_connections(servers, clients):
+    """2000 connections that never send a byte: held without harm, then cut by handshake_timeout."""
+    n = 2000
+    if raise_fd_limit(n + 500) < n + 200:
+        import pytest
+        pytest.skip("file descriptor limit too low for 2000 connections")
+    server = servers.start({"limits": {"handshake_timeout": 4, "max_connections_per_ip": 5000}})
+    player = healthy_stream(server, clients)
+    base = rss_mib(server)
+    socks = []
+    try:
+        for i in range(n):
+            port = server.rtmp_port if i % 2 else server.http_port
+            socks.append(socket.create_connection((HOST, port), timeout=10))
+        tags, eof = player.read_tags_for(1)
+        assert tags and not eof, "the player starved while 2000 connections opened"
+        peak = rss_mib(server)
+        assert peak - base < 400, f"RSS grew {peak - base:.0f} MiB for {n} idle connections"
+        # All of them are cut once handshake_timeout has passed.
+        deadline = time.monotonic() + 30
+        open_ = list(socks)
+        while open_ and time.monotonic() < deadline:
+            open_ = [s for s in open_ if not wait_closed(s, 0.01)]
+            time.sleep(0.5)
+        assert not open_, f"{len(open_)} idle connections still open after handshake_timeout"
+    finally:
+        for s in socks:
+            s.close()
+    assert refusals(server)["handshake_timeout"] >= n * 0.9
+    assert_logged(server, "handshake_timeout")
+    still_healthy(server, clients, player, "after")
+
+
+def refused_past(server, held_count, port, reason):
+    """With HELD_COUNT RTMP connections open, one more on PORT is closed at once for REASON."""
+    held = [socket.create_connection((HOST, server.rtmp_port), timeout=5) for _ in range(held_count)]
+    try:
+        time.sleep(0.3)
+        extra = socket.create_connection((HOST, port), timeout=5)
+        assert wait_closed(extra, 5), f"a connection past {reason} was kept"
+        extra.close()
+        wait_refusal(server, reason)
+        assert_logged(server, reason)
+    finally:
+        for s in held:
+            s.close()
+
+
+def test_connection_limits(servers, clients):
+    server = servers.start({"limits": {"max_connections_per_ip": 6}})
+    clients.publish(server, "ok")
+    wait_live(server, "ok")
+    refused_past(server, 5, server.http_port, "max_connections_per_ip")
+    time.sleep(0.5)
+    assert plays(server, "ok")
+
+    server2 = servers.start({"limits": {"max_connections": 3}})
+    refused_past(server2, 3, server2.rtmp_port, "max_connections")
+
+
+def test_slowloris_http(servers, clients):
+    """Clients that send a request one byte at a time are cut after handshake_timeout."""
+    server = servers.start({"limits": {"handshake_timeout": 2}})
+    player = healthy_stream(server, clients)
+    request = b"GET /live/ok.flv HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 100
+    socks = [socket.create_connection((HOST, server.http_port), timeout=5) for _ in range(50)]
+    started = time.monotonic()
+    closed_after = None
+    for i in range(len(request)):
+        for s in list(socks):
+            try:
+                s.sendall(request[i:i + 1])
+            except OSError:
+                socks.remove(s)
+        if not socks:
+            closed_after = time.monotonic() - started
+            break
+        time.sleep(0.2)
+    for s in socks:
+        s.close()
+    assert closed_after is not None and closed_after < 10, "slowloris clients were not cut"
+    wait_refusal(server, "handshake_timeout", 50)
+    assert_logged(server, "handshake_timeout")
+    still_healthy(server, clients, player, "after")
+
+
+def test_player_that_never_reads(servers, clients):
+    """HTTP-FLV and RTMP players that stop reading are cut after idle_timeout."""
+    server = servers.start({"limits": {"idle_timeout": 2, "player_queue": 1}})
+    clients.publish(server, "ok")
+    wait_live(server, "ok")
+    player = clients.rtmp_player(server, "ok")  # reads all along: must not be cut
+    base = rss_mib(server)
+    stuck = []
+    for _ in range(5):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        s.connect((HOST, server.http_port))
+        s.sendall(b"GET /live/ok.flv HTTP/1.1\r\nHost: x\r\n\r\n")
+        stuck.append(s)
+    rtmp = RtmpClient(HOST, server.rtmp_port)
+    rtmp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    rtmp.connect("live", f"rtmp://{HOST}:{server.rtmp_port}/live")
+    rtmp.create_stream()
+    rtmp.send_command("play", 0, None, "ok", stream_id=1)
+    stuck.append(rtmp.sock)
+    try:
+        wait_refusal(server, "idle_timeout", len(stuck), timeout=60)
+        assert_logged(server, "idle_timeout")
+        assert rss_mib(server) - base < 150
+        assert player.poll() is None, f"the reading ffmpeg player ended too:\n{player.output()[-2000:]}"
+    finally:
+        for s in stuck:
+            s.close()
+    assert plays(server, "ok")
+
+
+# ---------------------------------------------------------------- streams and API
+
+def test_max_streams(servers, clients):
+    server = servers.start({"limits": {"max_streams": 2}})
+    for name in ("a", "b"):
+        clients.publish(server, name)
+        wait_live(server, name)
+    kind, info = rtmp_status(HOST, server.rtmp_port, "live", "c", "publish")
+    assert kind in ("status", "closed"), (kind, info)
+    if kind == "status":
+        assert info["code"] == "NetStream.Publish.Rejected", info
+    wait_refusal(server, "max_streams")
+    assert_logged(server, "max_streams")
+    # The two live streams still play.
+    assert plays(server, "a")
+
+
+def test_api_request_rate(servers):
+    server = servers.start({"limits": {"api_rate": 5}})
+    codes = [apiclient.call(server, "GET", "/healthz")[0] for _ in range(40)]
+    assert 429 in codes, codes
+    assert codes[:5] == [200] * 5, codes  # the burst is twice the rate
+    time.sleep(1.5)
+    assert apiclient.call(server, "GET", "/healthz")[0] == 200
+    assert refusals(server)["api_rate"] >= 1
+    assert_logged(server, "api_rate")

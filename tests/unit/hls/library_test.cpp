@@ -1,0 +1,111 @@
+#include "liveorigin/hls/library.hpp"
+
+#include <gtest/gtest.h>
+
+namespace liveorigin::hls {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct FakeClock {
+  std::chrono::steady_clock::time_point now{1000s};
+  Library::Clock fn() {
+    return [this] { return now; };
+  }
+};
+
+std::shared_ptr<const Bytes> data(std::uint8_t v) { return std::make_shared<const Bytes>(188, v); }
+std::string text(const PlaylistSnapshot& s) { return std::string(s.text->begin(), s.text->end()); }
+
+const hub::StreamKey kKey{"live", "s"};
+
+TEST(HlsLibrary, ServesPlaylistAndSegmentsWithoutCopies) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 3, 2);
+  EXPECT_EQ(lib.playlist(kKey), nullptr);  // no segment yet
+  const auto seg = data(1);
+  const auto added = lib.add_segment(kKey, pub, 2.0, seg);
+  ASSERT_FALSE(added.uri.empty());
+  EXPECT_TRUE(added.uri.starts_with("s-"));
+  EXPECT_TRUE(added.uri.ends_with("-0.ts"));
+  const auto snap = lib.playlist(kKey);
+  ASSERT_NE(snap, nullptr);
+  EXPECT_NE(text(*snap).find(added.uri), std::string::npos);
+  EXPECT_EQ(lib.segment(kKey, added.uri).get(), seg.get());  // the same buffer
+  EXPECT_EQ(lib.segment(kKey, "s-0.ts"), nullptr);
+  EXPECT_EQ(lib.playlist({"live", "other"}), nullptr);
+}
+
+TEST(HlsLibrary, SegmentsStayFetchableAWhileAfterLeavingThePlaylist) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 2, 2);
+  const auto first = lib.add_segment(kKey, pub, 2.0, data(0)).uri;
+  lib.add_segment(kKey, pub, 2.0, data(1));
+  const auto third = lib.add_segment(kKey, pub, 2.0, data(2));
+  ASSERT_EQ(third.evicted, std::vector<std::string>{first});
+  EXPECT_EQ(text(*lib.playlist(kKey)).find(first), std::string::npos);
+  clock.now += 3s;
+  EXPECT_NE(lib.segment(kKey, first), nullptr);  // a player a little behind
+  clock.now += 2s;  // window (2) x target (2 s) = 4 s after leaving
+  EXPECT_EQ(lib.segment(kKey, first), nullptr);
+}
+
+TEST(HlsLibrary, OfflinePlaylistStaysAFewTargetDurationsThen404) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 3, 2);
+  lib.add_segment(kKey, pub, 2.0, data(0));
+  lib.close(kKey, pub);
+  clock.now += 5s;
+  EXPECT_NE(lib.playlist(kKey), nullptr);
+  clock.now += 1s;  // 3 x 2 s
+  EXPECT_EQ(lib.playlist(kKey), nullptr);
+  // A publish after that starts a new playlist: no discontinuity, new segment names.
+  const auto again = lib.open(kKey, 3, 2);
+  const auto added = lib.add_segment(kKey, again, 2.0, data(1));
+  EXPECT_EQ(text(*added.snapshot).find("DISCONTINUITY"), std::string::npos);
+  EXPECT_NE(text(*added.snapshot).find("#EXT-X-MEDIA-SEQUENCE:0\n"), std::string::npos);
+}
+
+TEST(HlsLibrary, QuickRepublishContinuesThePlaylistWithADiscontinuity) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 6, 2);
+  const auto a = lib.add_segment(kKey, pub, 2.0, data(0)).uri;
+  lib.close(kKey, pub);
+  clock.now += 2s;
+  const auto pub2 = lib.open(kKey, 6, 2);
+  const auto b = lib.add_segment(kKey, pub2, 2.0, data(1));
+  const auto t = text(*b.snapshot);
+  EXPECT_NE(t.find(a + "\n#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\n" + b.uri), std::string::npos) << t;
+  // The old publish's late calls change nothing.
+  EXPECT_TRUE(lib.add_segment(kKey, pub, 2.0, data(2)).uri.empty());
+  lib.close(kKey, pub);
+  clock.now += 60s;
+  EXPECT_NE(lib.playlist(kKey), nullptr);
+}
+
+TEST(HlsLibrary, PlayersAreClientsThatFetchedThePlaylistRecently) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 3, 2);
+  lib.add_segment(kKey, pub, 2.0, data(0));
+  lib.note_player(kKey, "a");
+  lib.note_player(kKey, "b");
+  lib.note_player(kKey, "a");
+  EXPECT_EQ(lib.players(kKey), 2u);
+  clock.now += 4s;
+  lib.note_player(kKey, "b");
+  clock.now += 3s;  // a: 7 s ago > 3 x 2 s
+  EXPECT_EQ(lib.players(kKey), 1u);
+  EXPECT_EQ(lib.players({"live", "x"}), 0u);
+  for (int i = 0; i < 1000; ++i) lib.note_player(kKey, std::to_string(i));
+  clock.now += 10s;
+  lib.note_player(kKey, "z");
+  EXPECT_EQ(lib.players(kKey), 1u);
+}
+
+}  // namespace
+}  // namespace liveorigin::hls

@@ -1,0 +1,56 @@
+#include "liveorigin/hls/playlist.hpp"
+
+#include <gtest/gtest.h>
+
+namespace liveorigin::hls {
+namespace {
+
+TEST(Playlist, SlidesItsWindowAndCountsMediaSequence) {
+  Playlist p(3, 2);
+  for (int i = 0; i < 5; ++i) {
+    const auto gone = p.add(2.0, "s-" + std::to_string(i) + ".ts");
+    EXPECT_EQ(gone.size(), i >= 3 ? 1u : 0u);
+  }
+  EXPECT_EQ(p.render(),
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:2\n"
+            "#EXTINF:2.000,\ns-2.ts\n#EXTINF:2.000,\ns-3.ts\n#EXTINF:2.000,\ns-4.ts\n");
+}
+
+TEST(Playlist, TargetDurationRoundsUpAndNeverShrinks) {
+  Playlist p(2, 2);
+  EXPECT_EQ(p.target_duration(), 2);
+  p.add(2.0004, "a.ts");  // float noise is not a longer segment
+  EXPECT_EQ(p.target_duration(), 2);
+  p.add(4.04, "b.ts");
+  EXPECT_EQ(p.target_duration(), 5);
+  p.add(2, "c.ts");
+  p.add(2, "d.ts");
+  EXPECT_EQ(p.target_duration(), 5);
+  EXPECT_EQ(round_up_seconds(2.5), 3);
+  EXPECT_EQ(Playlist(2, 0.5).target_duration(), 1);
+}
+
+TEST(Playlist, DiscontinuityBeforeTheFirstSegmentOfARepublishAndItsSequence) {
+  Playlist p(2, 2);
+  p.mark_discontinuity();  // nothing before: no tag
+  p.add(2, "a.ts");
+  p.mark_discontinuity();
+  p.add(2, "b.ts");
+  auto text = p.render();
+  EXPECT_NE(text.find("#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\nb.ts"), std::string::npos) << text;
+  EXPECT_EQ(text.find("DISCONTINUITY-SEQUENCE"), std::string::npos);
+  p.add(2, "c.ts");
+  p.add(2, "d.ts");  // b (with its tag) slid out
+  text = p.render();
+  EXPECT_NE(text.find("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << text;
+}
+
+TEST(Playlist, QueryRidesOnEverySegmentUri) {
+  Playlist p(3, 2);
+  p.add(1.5, "a.ts");
+  EXPECT_NE(p.render("txSecret=ab&txTime=1").find("a.ts?txSecret=ab&txTime=1\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace liveorigin::hls

@@ -1,0 +1,153 @@
+#include "liveorigin/hls/segmenter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "ts_reader.hpp"
+
+namespace liveorigin::hls {
+namespace {
+
+using namespace testing;
+
+struct Collect {
+  std::vector<Segment> segments;
+  std::chrono::steady_clock::time_point now{std::chrono::seconds(100)};
+  Segmenter make(double fragment) {
+    return Segmenter(fragment, "test", [this](Segment s) { segments.push_back(std::move(s)); },
+                     [this] { return now; });
+  }
+};
+
+// 25 fps video with a key frame every `gop_ms`, AAC every ~23 ms, for `ms` milliseconds.
+void feed_av(Segmenter& s, std::uint32_t ms, std::uint32_t gop_ms, bool audio = true) {
+  s.push(*avc_header());
+  if (audio) s.push(*aac_header());
+  std::uint32_t next_audio = 0;
+  for (std::uint32_t t = 0; t < ms; t += 40) {
+    while (audio && next_audio <= t) {
+      s.push(*aac_frame(next_audio));
+      next_audio += 23;
+    }
+    s.push(*avc_frame(t, t % gop_ms == 0, 80));
+  }
+}
+
+bool contains(const Bytes& hay, const Bytes& needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+TEST(Segmenter, CutsOnKeyFramesOnceTheFragmentHasPassed) {
+  Collect c;
+  auto s = c.make(2);
+  feed_av(s, 10000, 2000);
+  ASSERT_EQ(c.segments.size(), 4u);  // the 5th (8 s..10 s) is still open
+  for (const auto& seg : c.segments) EXPECT_DOUBLE_EQ(seg.duration, 2.0);
+  EXPECT_EQ(c.segments[1].start_ms, 2000u);
+  s.finish();
+  ASSERT_EQ(c.segments.size(), 5u);
+  EXPECT_DOUBLE_EQ(c.segments[4].duration, 2.0);  // last frame + one frame step
+  EXPECT_EQ(c.segments[4].closed_at, c.now);
+}
+
+TEST(Segmenter, KeyFrameIntervalLongerThanFragmentMakesLongerSegments) {
+  Collect c;
+  auto s = c.make(3);  // key frames every 2 s: cut at 4 s, 8 s
+  feed_av(s, 10000, 2000);
+  ASSERT_EQ(c.segments.size(), 2u);
+  EXPECT_DOUBLE_EQ(c.segments[0].duration, 4.0);
+  EXPECT_EQ(c.segments[1].start_ms, 4000u);
+}
+
+TEST(Segmenter, EachSegmentStartsWithPatPmtAndAnIdrPrecededBySpsPps) {
+  Collect c;
+  auto s = c.make(2);
+  feed_av(s, 4100, 2000);
+  ASSERT_EQ(c.segments.size(), 2u);
+  for (const auto& seg : c.segments) {
+    const auto ts = read_ts_segment(*seg.data);
+    EXPECT_EQ(ts.psi_pids, (std::vector<std::uint16_t>{0, 0x1000}));
+    EXPECT_EQ(ts.stream_types.at(0x100), 0x1b);
+    EXPECT_EQ(ts.stream_types.at(0x101), 0x0f);
+    const auto first_video = std::find_if(ts.pes.begin(), ts.pes.end(), [](auto& p) { return p.pid == 0x100; });
+    ASSERT_NE(first_video, ts.pes.end());
+    EXPECT_TRUE(first_video->random_access);
+    const Bytes aud_sps_pps_idr{0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1f,
+                                0, 0, 0, 1, 0x68, 0xee, 0, 0, 0, 1, 0x65};
+    EXPECT_EQ(Bytes(first_video->payload.begin(), first_video->payload.begin() + 25), aud_sps_pps_idr);
+    // PTS = (DTS + composition time) at 90 kHz.
+    EXPECT_EQ(first_video->dts, seg.start_ms * 90u);
+    EXPECT_EQ(first_video->pts, (seg.start_ms + 80) * 90u);
+    // Audio as ADTS.
+    const auto audio = std::find_if(ts.pes.begin(), ts.pes.end(), [](auto& p) { return p.pid == 0x101; });
+    ASSERT_NE(audio, ts.pes.end());
+    EXPECT_EQ(audio->payload[0], 0xff);
+    EXPECT_EQ(audio->payload[1] & 0xf0, 0xf0);
+    EXPECT_EQ(audio->payload.size(), 207u);
+  }
+  // Delta frames get no parameter sets.
+  const auto ts = read_ts_segment(*c.segments[0].data);
+  const auto delta = std::find_if(ts.pes.begin(), ts.pes.end(),
+                                  [](auto& p) { return p.pid == 0x100 && !p.random_access; });
+  ASSERT_NE(delta, ts.pes.end());
+  EXPECT_FALSE(contains(delta->payload, Bytes{0, 0, 0, 1, 0x67}));
+}
+
+TEST(Segmenter, VideoStartsOnAKeyFrameAndEarlierPacketsAreDropped) {
+  Collect c;
+  auto s = c.make(1);
+  s.push(*avc_header());
+  s.push(*aac_header());
+  s.push(*avc_frame(0, false));
+  s.push(*aac_frame(10));
+  s.push(*avc_frame(40, true));
+  s.push(*avc_frame(1040, true));
+  ASSERT_EQ(c.segments.size(), 1u);
+  EXPECT_EQ(c.segments[0].start_ms, 40u);
+  const auto ts = read_ts_segment(*c.segments[0].data);
+  ASSERT_EQ(ts.pes.size(), 1u);
+}
+
+TEST(Segmenter, AudioOnlyIsCutByTime) {
+  Collect c;
+  auto s = c.make(2);
+  s.push(*aac_header());
+  for (std::uint32_t t = 0; t < 7000; t += 23) s.push(*aac_frame(t));
+  ASSERT_EQ(c.segments.size(), 3u);
+  for (const auto& seg : c.segments) {
+    EXPECT_NEAR(seg.duration, 2.0, 0.03);
+    const auto ts = read_ts_segment(*seg.data);
+    EXPECT_EQ(ts.stream_types.count(0x100), 0u);
+    EXPECT_TRUE(ts.pes.front().pcr.has_value());
+  }
+}
+
+TEST(Segmenter, AudioHlsCannotCarryIsSkippedNotFatal) {
+  Collect c;
+  auto s = c.make(1);
+  s.push(*avc_header());
+  // Enhanced RTMP Opus sequence start: [0x90][Opus]...
+  Bytes opus{0x90, 'O', 'p', 'u', 's', 'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0, 0, 0x80, 0xbb, 0, 0, 0, 0, 0};
+  s.push(*media::make_packet(media::MediaType::audio, 0, opus));
+  s.push(*avc_frame(0, true));
+  s.push(*avc_frame(1000, true));
+  ASSERT_EQ(c.segments.size(), 1u);
+  EXPECT_EQ(c.segments[0].tracks.audio, media::Codec::none);
+}
+
+TEST(Segmenter, MalformedPayloadIsSkipped) {
+  Collect c;
+  auto s = c.make(1);
+  s.push(*avc_header());
+  Bytes bad{0x17, 1, 0, 0, 0, 0, 0, 0x10, 0x00, 0x65};  // NAL length past the end
+  s.push(*media::make_packet(media::MediaType::video, 0, bad));
+  s.push(*avc_frame(40, true));
+  s.push(*avc_frame(1040, true));
+  ASSERT_EQ(c.segments.size(), 1u);
+  EXPECT_EQ(c.segments[0].start_ms, 40u);
+}
+
+}  // namespace
+}  // namespace liveorigin::hls
