@@ -53,10 +53,12 @@ bool stampable(media::MediaType type, ByteView body) {
          !is_sequence_header(type, body);
 }
 
-void stamp(std::uint8_t* body_end) {
+void stamp(std::uint8_t* body_end) { stamp(body_end, now_ns()); }
+
+void stamp(std::uint8_t* body_end, std::int64_t t_ns) {
   std::uint8_t* p = body_end - kStampSize;
   std::memcpy(p, kMagic, 4);
-  const std::uint64_t t = static_cast<std::uint64_t>(now_ns());
+  const std::uint64_t t = static_cast<std::uint64_t>(t_ns);
   for (int i = 0; i < 8; ++i) p[4 + i] = static_cast<std::uint8_t>(t >> (8 * i));
 }
 

@@ -20,7 +20,8 @@ std::int64_t now_ns();
 // a benchmark; servers only look at the first bytes of a payload.
 inline constexpr std::size_t kStampSize = 12;
 bool stampable(media::MediaType type, ByteView body);
-void stamp(std::uint8_t* body_end);              // writes the 12 bytes ending at body_end
+void stamp(std::uint8_t* body_end);              // writes the 12 bytes ending at body_end (now)
+void stamp(std::uint8_t* body_end, std::int64_t t_ns);
 bool read_stamp(ByteView body, std::int64_t& t);  // true if body ends with a stamp
 
 bool is_sequence_header(media::MediaType type, ByteView body);

@@ -1,7 +1,7 @@
 // liveorigin-ideal-writer: the cost floor for live fan-out on this machine. A trivial HTTP-FLV
 // server with no protocol work: it plays an FLV file in a loop in real time, appends each tag once,
-// when it is due, to one shared buffer (stamped with the time, like the bench publisher's stamps,
-// so players measure its added latency), and writes the new bytes to every socket with one
+// when it is due, to one shared buffer (stamped with the time it fell due, like the bench
+// publisher's send stamps, so players measure its added latency), and writes the new bytes to every socket with one
 // gathered write per player per wake-up. Players start at the last key frame. Whatever liveorigin
 // costs above this is its own overhead; what this costs is the kernel's.
 //
@@ -115,10 +115,10 @@ class Writer {
       if (!due.tag->header) {
         if (due.tag->type == media::MediaType::video && is_video_keyframe(due.tag->body))
           last_key_ = base_ + buf_.size();
-        const std::size_t at = buf_.size();
+        // Stamped with the time the tag fell due (when a publisher would have sent it), so batching
+        // shows in the players' latency.
         append_flv_tag(buf_, due.tag->type, due.timestamp, due.tag->body);
-        if (stampable(due.tag->type, due.tag->body)) stamp(buf_.data() + buf_.size() - 4);
-        (void)at;
+        if (stampable(due.tag->type, due.tag->body)) stamp(buf_.data() + buf_.size() - 4, source_.due_ns());
         any = true;
       }
       source_.advance();
