@@ -88,6 +88,37 @@ std::string status_code(const rtmp::Command& c) {
   return code ? code->as_string() : std::string{};
 }
 
+// Sends what it can of out[pos..] without blocking, then asks epoll for writability only while
+// bytes remain. Returns the bytes sent, or -1 with errno set when send fails.
+std::int64_t send_pending(int fd, int epfd, Handler* handler, Bytes& out, std::size_t& pos, bool& want_write) {
+  std::int64_t sent = 0;
+  while (fd >= 0 && pos < out.size()) {
+    const ssize_t n = ::send(fd, out.data() + pos, out.size() - pos, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      pos += static_cast<std::size_t>(n);
+      sent += n;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (fd < 0) return sent;
+  if (pos == out.size()) {
+    out.clear();
+    pos = 0;
+  }
+  const bool want = !out.empty();
+  if (want != want_write) {
+    want_write = want;
+    epoll_event ev{};
+    ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
+    ev.data.ptr = handler;
+    epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+  }
+  return sent;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -147,29 +178,8 @@ void Player::send_bytes(const std::uint8_t* data, std::size_t size) {
 }
 
 void Player::flush() {
-  while (fd_ >= 0 && out_pos_ < out_.size()) {
-    const ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      out_pos_ += static_cast<std::size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      break;
-    } else {
-      fail(std::string("send: ") + std::strerror(errno));
-      return;
-    }
-  }
-  if (fd_ < 0) return;
-  if (out_pos_ == out_.size()) {
-    out_.clear();
-    out_pos_ = 0;
-  }
-  const bool want = !out_.empty();
-  if (want != want_write_) {
-    want_write_ = want;
-    epoll_event ev{};
-    ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
-    ev.data.ptr = static_cast<Handler*>(this);
-    epoll_ctl(epfd_, EPOLL_CTL_MOD, fd_, &ev);
+  if (send_pending(fd_, epfd_, this, out_, out_pos_, want_write_) < 0) {
+    fail(std::string("send: ") + std::strerror(errno));
   }
 }
 
@@ -538,30 +548,9 @@ void Publisher::send_message(rtmp::Message m) {
 }
 
 void Publisher::flush() {
-  while (fd_ >= 0 && out_pos_ < out_.size()) {
-    const ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      out_pos_ += static_cast<std::size_t>(n);
-      bytes_sent_ += static_cast<std::uint64_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      break;
-    } else {
-      return fail(std::string("send: ") + std::strerror(errno));
-    }
-  }
-  if (fd_ < 0) return;
-  if (out_pos_ == out_.size()) {
-    out_.clear();
-    out_pos_ = 0;
-  }
-  const bool want = !out_.empty();
-  if (want != want_write_) {
-    want_write_ = want;
-    epoll_event ev{};
-    ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
-    ev.data.ptr = static_cast<Handler*>(this);
-    epoll_ctl(epfd_, EPOLL_CTL_MOD, fd_, &ev);
-  }
+  const auto sent = send_pending(fd_, epfd_, this, out_, out_pos_, want_write_);
+  if (sent < 0) return fail(std::string("send: ") + std::strerror(errno));
+  bytes_sent_ += static_cast<std::uint64_t>(sent);
 }
 
 void Publisher::on_event(std::uint32_t events, std::int64_t now) {
