@@ -43,9 +43,10 @@ class BitReader {
     }
     return static_cast<std::uint32_t>((std::uint64_t{1} << zeros) - 1 + bits(zeros));
   }
-  std::int32_t se() {
-    const std::uint32_t k = ue();
-    return k & 1 ? static_cast<std::int32_t>((k + 1) / 2) : -static_cast<std::int32_t>(k / 2);
+  // 64-bit: ue() may return up to 2^32 - 1, whose signed value does not fit 32 bits.
+  std::int64_t se() {
+    const std::int64_t k = ue();
+    return k & 1 ? (k + 1) / 2 : -(k / 2);
   }
 
  private:
@@ -116,7 +117,11 @@ bool avc_has_chroma_info(int profile_idc) {
 void skip_avc_scaling_list(BitReader& r, int size) {
   int last = 8, next = 8;
   for (int j = 0; j < size; ++j) {
-    if (next != 0) next = (last + r.se() + 256) % 256;
+    if (next != 0) {
+      const std::int64_t delta = r.se();
+      if (delta < -128 || delta > 127) throw ParseError("bad delta_scale in an SPS scaling list");
+      next = static_cast<int>((last + delta + 256) % 256);
+    }
     last = next == 0 ? last : next;
   }
 }

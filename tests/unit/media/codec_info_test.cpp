@@ -212,7 +212,10 @@ class BitWriter {
     bits(0, len);
     bits(static_cast<std::uint32_t>(x), len + 1);
   }
-  void se(std::int32_t v) { ue(v > 0 ? 2 * v - 1 : -2 * v); }
+  void se(std::int32_t v) {
+    const std::int64_t wide = v;
+    ue(static_cast<std::uint32_t>(wide > 0 ? 2 * wide - 1 : -2 * wide));
+  }
   // The bits so far, zero-padded to a byte (for AudioSpecificConfig).
   Bytes data() {
     while (count_ % 8) bit(0);
@@ -284,6 +287,36 @@ TEST(CodecInfoTest, AvcScalingListsAndPocType1) {
   const Bytes escape{0, 0, 3};
   ASSERT_NE(std::search(sps.begin(), sps.end(), escape.begin(), escape.end()), sps.end());
   expect_video(video_info(avc_body(sps)), Codec::h264, 1904, 1080, "High", 40);
+}
+
+// Found by the codec fuzzer: a scaling-list delta of about 2^31 overflowed int arithmetic.
+// delta_scale must lie in [-128, 127] (H.264 7.4.2.1.1.1); beyond it the SPS is refused.
+TEST(CodecInfoTest, AvcScalingListDeltaOutOfRangeIsRefused) {
+  for (const int delta : {128, -129, 1 << 30}) {
+    BitWriter w;
+    w.bits(100, 8);  // High
+    w.bits(0, 8);
+    w.bits(40, 8);
+    w.ue(0);
+    w.ue(1);
+    w.ue(0);
+    w.ue(0);
+    w.bit(0);
+    w.bit(1);        // seq_scaling_matrix_present_flag
+    w.bit(1);        // list 0 present
+    w.se(delta);
+    for (int i = 0; i < 64; ++i) w.bit(1);
+    EXPECT_FALSE(video_info(avc_body(w.nal(0x67)))) << delta;
+  }
+  // The fuzzer's own input (an AVCDecoderConfigurationRecord).
+  const Bytes record{0x01, 0x42, 0xc0, 0x0d, 0xff, 0xe1, 0x00, 0x56, 0x67, 0x86, 0xec, 0xff, 0xff, 0xcb,
+                     0xcf, 0xcf, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0x84, 0xcb, 0xcb, 0xcb,
+                     0xcb, 0xcb, 0xcb, 0xcd, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0xcb, 0x50,
+                     0xef, 0xcb, 0xcb, 0xcb, 0xcb, 0x42, 0x4d, 0x80, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                     0x08, 0x64, 0xc6, 0xc6, 0xc6, 0xc6, 0xc6, 0xba, 0x00, 0x01, 0x7f, 0xe1, 0x00, 0x16,
+                     0x67, 0x13, 0xfb, 0xff, 0xd2, 0x42, 0xc0, 0x01, 0x00, 0x5b, 0xf8, 0x3f, 0x00, 0x60,
+                     0x00, 0x00, 0x12, 0x3d, 0xaf, 0x2c, 0x42, 0x4d, 0x80, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(parse_avc_decoder_config(record));
 }
 
 TEST(CodecInfoTest, AvcMonochromeAndFieldCropUnits) {
