@@ -20,7 +20,11 @@
 #   PRIO [0] nice level for the servers and the generator (e.g. -10 on a machine shared with others;
 #   as root, under `setsid`, it also sets this session's autogroup nice)
 #   MEDIA [$OUT/test-720p.flv] the test stream (generated with ffmpeg when missing)
-# SERVERS may also name ideal-nodelay, ideal-cork, ideal-b20 (20 ms batches), liveorigin-hls.
+# SERVERS may also name ideal-nodelay, ideal-cork, ideal-b20 (20 ms batches), liveorigin-hls, and a
+# liveorigin server with a suffix -wMS for its write_interval in ms (liveorigin-rtmp-w0: each packet
+# written at once; without the suffix: the default of the config). LIVEORIGIN [$BUILD/liveorigin]
+# picks the binary (to compare two builds). A suffix -x2 runs liveorigin with workers: 2 on both
+# cores (the generator still on GEN_CPU, sharing one of them): how throughput scales.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,6 +79,7 @@ if [[ ! -x $BUILD/liveorigin || ! -x $BUILD/bench/liveorigin-bench || ! -x $BUIL
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
   cmake --build "$BUILD" --target liveorigin liveorigin-bench liveorigin-ideal-writer >&2
 fi
+LIVEORIGIN=${LIVEORIGIN:-$BUILD/liveorigin}
 BENCH=$BUILD/bench/liveorigin-bench
 IDEAL=$BUILD/bench/liveorigin-ideal-writer
 
@@ -141,22 +146,25 @@ start_server() {
   ARGS=(--rtmp 127.0.0.1:$RTMP_PORT --http 127.0.0.1:$HTTP_PORT --file "$MEDIA")
   case $name in
     liveorigin-*)
-      local hls=false
-      [[ $name == liveorigin-hls ]] && hls=true
+      local hls=false write_interval="" workers=1 cpus=$SERVER_CPU
+      [[ $name == *-x2* ]] && { workers=2; cpus="$SERVER_CPU,$GEN_CPU"; }
+      [[ $name == liveorigin-hls* ]] && hls=true
+      [[ $name =~ -w([0-9]+) ]] && write_interval="  write_interval: $(python3 -c "print(${BASH_REMATCH[1]} / 1000)")"
       cat >"$dir/liveorigin.yaml" <<EOF
 server:
   rtmp: { listen: "127.0.0.1:$RTMP_PORT" }
   http: { listen: "127.0.0.1:$HTTP_PORT" }
   api: { listen: "127.0.0.1:$(free_port)", token: "bench" }
   data_dir: $dir/data
-  workers: 1
+  workers: $workers
+$write_interval
 apps:
   live:
     hls: { enabled: $hls }
-limits: { max_connections: 30000 }
+limits: { max_connections: 30000, max_connections_per_ip: 30000 }
 log: { level: warn }
 EOF
-      "${RUN[@]}" "$SERVER_CPU" "$BUILD/liveorigin" -c "$dir/liveorigin.yaml" >"$dir/server.log" 2>&1 &
+      "${RUN[@]}" "$cpus" "$LIVEORIGIN" -c "$dir/liveorigin.yaml" >"$dir/server.log" 2>&1 &
       SERVER_PID=$!
       wait_port "$RTMP_PORT"; wait_port "$HTTP_PORT"
       ;;
@@ -190,7 +198,7 @@ EOF
 }
 
 protocol_of() {
-  case $1 in liveorigin-rtmp|nginx-rtmp) echo rtmp ;; liveorigin-hls) echo hls ;; *) echo flv ;; esac
+  case $1 in liveorigin-rtmp*|nginx-rtmp) echo rtmp ;; liveorigin-hls*) echo hls ;; *) echo flv ;; esac
 }
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -245,6 +245,7 @@ int main(int argc, char** argv) {
   sleep_until_ns(ramp_start);
   const long rss_before = o.server_pid ? process_rss_kib(o.server_pid) : -1;
   sleep_until_ns(win_start);
+  const long rss_window_start = o.server_pid ? process_rss_kib(o.server_pid) : -1;
   const double cpu0 = o.server_pid ? process_cpu_seconds(o.server_pid) : -1;
   const double self0 = self_cpu_seconds();
   const double machine0 = machine_busy_seconds();
@@ -309,6 +310,7 @@ int main(int argc, char** argv) {
                    {"cpu_s_per_gb", delivered ? std::round(1000 * server_cpu / (delivered / 1e9)) / 1000 : 0.0},
                    {"rss_kib", rss_after},
                    {"rss_before_players_kib", rss_before},
+                   {"rss_window_start_kib", rss_window_start},  // against rss_kib: growth during the window
                    {"rss_per_player_kib", o.players ? std::round(10.0 * (rss_after - rss_before) / o.players) / 10 : 0.0}};
   }
   j["generator_cpu_pct"] = std::round(1000 * (self1 - self0) / window_s) / 10;

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/rtmp/query.hpp"
 
@@ -59,9 +60,9 @@ class RateLimiter {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Router& router, net::ConfigStore& config, RateLimiter& limiter,
-          net::ServerStats* stats)
-      : socket_(std::move(socket)), router_(router), config_(config), limiter_(limiter), stats_(stats),
-        timer_(socket_.get_executor()) {
+          net::ServerStats& stats, std::atomic<std::int64_t>& open, net::PeerConnections& peers)
+      : count_(open, peers, socket), socket_(std::move(socket)), router_(router), config_(config),
+        limiter_(limiter), stats_(stats), timer_(socket_.get_executor()) {
     boost::system::error_code ec;
     const auto peer = socket_.remote_endpoint(ec);
     ip_ = ec ? "?" : peer.address().to_string();
@@ -95,13 +96,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       const bool too_big = ec == bhttp::error::header_limit;
       spdlog::warn("{}: bad request: {}{}", context_, ec.message(), too_big ? " (max_http_header)" : "");
-      if (stats_) stats_->refuse(too_big ? net::Refusal::max_http_header : net::Refusal::protocol_error);
+      stats_.refuse(too_big ? net::Refusal::max_http_header : net::Refusal::protocol_error);
       send(error_response(400, 400, "bad request: " + ec.message()), false);
       return;
     }
     if (const double rate = config_.get()->limits.api_rate; !limiter_.allow(ip_, rate)) {
       spdlog::warn("{}: refused: more than {} requests/s (api_rate)", context_, rate);
-      if (stats_) stats_->refuse(net::Refusal::api_rate);
+      stats_.refuse(net::Refusal::api_rate);
       send(error_response(429, 429, "too many requests"), parser_->get().keep_alive());
       return;
     }
@@ -161,11 +162,12 @@ class Session : public std::enable_shared_from_this<Session> {
     socket_.close(ignored);
   }
 
+  net::ConnectionCount count_;  // before socket_: counted from the socket before it is moved in
   tcp::socket socket_;
   const Router& router_;
   net::ConfigStore& config_;
   RateLimiter& limiter_;
-  net::ServerStats* stats_;
+  net::ServerStats& stats_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -177,7 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 // Lives until the ApiServer is destroyed, after its thread has been joined: handlers hold `this`.
 struct ApiServer::Impl {
-  Impl(const Router& router, net::ConfigStore& config, net::ServerStats* stats)
+  Impl(const Router& router, net::ConfigStore& config, net::ServerStats& stats)
       : router(router), config(config), stats(stats) {}
 
   void accept_next() {
@@ -185,10 +187,12 @@ struct ApiServer::Impl {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
       if (ec) {
         spdlog::warn("api: accept failed: {}", ec.message());
-      } else {
-        std::make_shared<Session>(std::move(socket), self->router, self->config, self->limiter, self->stats)
+      } else if (net::admit_connection("api", socket, self->config.get()->limits, self->connections.load(),
+                                       self->peers, self->stats)) {
+        std::make_shared<Session>(std::move(socket), self->router, self->config, self->limiter, self->stats,
+                                  self->connections, self->peers)
             ->start();
-      }
+      }  // else the socket is closed here
       self->accept_next();
     });
   }
@@ -209,8 +213,14 @@ struct ApiServer::Impl {
 
   const Router& router;
   net::ConfigStore& config;
-  net::ServerStats* stats;
+  net::ServerStats& stats;
   RateLimiter limiter;
+  // API connections have a tally of their own, under the same limits: players filling
+  // max_connections, or sharing an address with operators (a local relay, a NAT), must not lock
+  // operators and the /metrics scrape out of the API; nor may an API flood take player slots.
+  // Declared before `context`, whose destruction ends the sessions that hold counts here.
+  std::atomic<std::int64_t> connections{0};
+  net::PeerConnections peers;
   asio::io_context context{1};
   tcp::acceptor acceptor{context};
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
@@ -220,7 +230,7 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
-                     net::ServerStats* stats)
+                     net::ServerStats& stats)
     : impl_(std::make_unique<Impl>(router, config, stats)) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(endpoint.host, ec);

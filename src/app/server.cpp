@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 
@@ -30,7 +31,8 @@ namespace asio = boost::asio;
 struct Server::Parts {
   Parts(config::Config config, std::string path)
       : config_path(std::move(path)),
-        shards(static_cast<std::size_t>(config.server.workers)),
+        shards(static_cast<std::size_t>(config.server.workers),
+               std::chrono::milliseconds(std::llround(config.server.write_interval * 1000))),
         store(std::move(config)),
         context{hub, store, shards, {}},
         signals(shards.at(0).context()),
@@ -70,7 +72,7 @@ struct Server::Parts {
     api::add_stats_routes(router, *management);
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
-    api = std::make_unique<api::ApiServer>(config.server.api, router, store, &context.stats);
+    api = std::make_unique<api::ApiServer>(config.server.api, router, store, context.stats);
     api->every(std::chrono::seconds(1), [m = management.get()] { m->sample(); });
   }
 
@@ -127,8 +129,9 @@ struct Server::Parts {
       auto next = config::load_config_file(config_path);
       const auto current = store.get();
       if (!(next.server.rtmp == current->server.rtmp) || !(next.server.http == current->server.http) ||
-          next.server.workers != current->server.workers) {
-        spdlog::warn("reload: listen addresses and workers change only on restart");
+          next.server.workers != current->server.workers ||
+          next.server.write_interval != current->server.write_interval) {
+        spdlog::warn("reload: listen addresses, workers and write_interval change only on restart");
       }
       if (!setup_logging(next.log_level)) spdlog::warn("reload: unknown log level '{}'", next.log_level);
       store.set(std::move(next));

@@ -309,6 +309,7 @@ void read_server(MapReader r, ServerConfig& s) {
   }
   r.get_nonempty("data_dir", s.data_dir);
   r.get("workers", s.workers, 0, 256);
+  r.get("write_interval", s.write_interval, DoubleRange{0, false, 1});
   r.finish();
 }
 

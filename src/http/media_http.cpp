@@ -14,6 +14,7 @@
 #include "liveorigin/net/sender.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "liveorigin/net/write_watch.hpp"
 #include "liveorigin/rtmp/query.hpp"
 #include "hls_routes.hpp"
 #include "reply.hpp"
@@ -43,6 +44,9 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     const auto peer = socket_->remote_endpoint(ec);
     context_ = "http " + (ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port()));
     if (!ec) peer_ip_ = peer.address().to_string();
+    // Every answer but the live FLV stream (its Sender has its own) is written under idle_timeout.
+    writer_ = std::make_shared<net::WriteWatch>(socket_, server_.stats, seconds(config_->limits.idle_timeout),
+                                                context_);
   }
   void start() { read_request(); }
 
@@ -104,7 +108,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     }
     if (is_vod_target(target)) {  // recordings, streamed from disk (src/http/vod_routes.cpp)
       const auto range = request[bhttp::field::range];
-      serve_vod(socket_, *config_, server_.stats,
+      serve_vod(writer_, *config_, server_.stats,
                 {target, std::string_view(range.data(), range.size()), head_only, keep_alive},
                 [self = shared_from_this()](bool again) { again ? self->read_request() : self->close(); });
       return;
@@ -160,7 +164,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     sender_ = std::make_shared<net::Sender>(
         socket_, net::WireFormat::flv,
         hub::PlayerQueue::Options{static_cast<std::uint32_t>(limits.player_queue * 1000), 64u << 20},
-        server_.stats, context_);
+        server_.stats, context_, shard_.batcher());
     sender_->set_write_timeout(seconds(limits.idle_timeout));
     sender_->send_control(std::move(start));
     if (head_only) {
@@ -196,16 +200,15 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     auto body = head_only ? nullptr : reply.body;
     std::vector<asio::const_buffer> buffers{asio::buffer(*head)};
     if (body) buffers.push_back(asio::buffer(*body));
-    asio::async_write(*socket_, buffers,
-                      [self = shared_from_this(), head, body, keep_alive](
-                          const boost::system::error_code& ec, std::size_t n) {
-                        self->server_.stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
-                        if (ec || !keep_alive) {
-                          self->close();
-                          return;
-                        }
-                        self->read_request();
-                      });
+    writer_->async_write(buffers, [self = shared_from_this(), head, body, keep_alive](
+                                      const boost::system::error_code& ec, std::size_t n) {
+      self->server_.stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
+      if (ec || !keep_alive) {
+        self->close();
+        return;
+      }
+      self->read_request();
+    });
   }
 
   void close() {
@@ -223,6 +226,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> parser_;
+  std::shared_ptr<net::WriteWatch> writer_;
   std::shared_ptr<net::Sender> sender_;
   std::array<char, 512> drain_{};
   std::string context_;

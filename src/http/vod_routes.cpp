@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <vector>
 
-#include <boost/asio/write.hpp>
+#include <boost/asio/buffer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/http/byte_range.hpp"
@@ -25,7 +25,6 @@ namespace liveorigin::http {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
-using asio::ip::tcp;
 
 namespace {
 
@@ -61,9 +60,9 @@ std::string head(unsigned status, std::string_view content_type, std::uint64_t l
 // Writes the head, then [offset, offset + remaining) of the file, one chunk in flight.
 class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
  public:
-  VodTransfer(std::shared_ptr<tcp::socket> socket, net::ServerStats& stats, int fd, std::uint64_t offset,
+  VodTransfer(std::shared_ptr<net::WriteWatch> writer, net::ServerStats& stats, int fd, std::uint64_t offset,
               std::uint64_t remaining, bool keep_alive, std::function<void(bool)> done, std::string context)
-      : socket_(std::move(socket)), stats_(stats), fd_(fd), offset_(offset), remaining_(remaining),
+      : writer_(std::move(writer)), stats_(stats), fd_(fd), offset_(offset), remaining_(remaining),
         keep_alive_(keep_alive), done_(std::move(done)), context_(std::move(context)) {}
 
   void start(std::string head_bytes) {
@@ -73,12 +72,12 @@ class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
 
  private:
   void write_chunk() {
-    asio::async_write(*socket_, asio::buffer(chunk_),
-                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                        self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
-                        if (ec) return self->done_(false);
-                        self->next();
-                      });
+    writer_->async_write(asio::buffer(chunk_),
+                         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                           self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                           if (ec) return self->done_(false);
+                           self->next();
+                         });
   }
 
   void next() {
@@ -96,7 +95,7 @@ class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
     write_chunk();
   }
 
-  std::shared_ptr<tcp::socket> socket_;
+  std::shared_ptr<net::WriteWatch> writer_;
   net::ServerStats& stats_;
   FileDescriptor fd_;
   std::uint64_t offset_, remaining_;
@@ -107,17 +106,17 @@ class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
 };
 
 // Sends a small error answer, then hands the connection back.
-void send_error(std::shared_ptr<tcp::socket> socket, net::ServerStats& stats, unsigned status,
+void send_error(std::shared_ptr<net::WriteWatch> writer, net::ServerStats& stats, unsigned status,
                 std::string_view text, std::string_view extra, const VodRequest& request,
                 std::function<void(bool)> done) {
   auto bytes = std::make_shared<std::string>(head(status, "text/plain", text.size(), request.keep_alive, extra));
   if (!request.head_only) *bytes += text;
-  asio::async_write(*socket, asio::buffer(*bytes),
-                    [bytes, &stats, keep = request.keep_alive, done = std::move(done)](
-                        const boost::system::error_code& ec, std::size_t n) {
-                      stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
-                      done(!ec && keep);
-                    });
+  writer->async_write(asio::buffer(*bytes),
+                      [bytes, &stats, keep = request.keep_alive, done = std::move(done)](
+                          const boost::system::error_code& ec, std::size_t n) {
+                        stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                        done(!ec && keep);
+                      });
 }
 
 // realpath() of p, or empty.
@@ -128,7 +127,7 @@ std::string real_path(const std::string& p) {
 
 }  // namespace
 
-void serve_vod(std::shared_ptr<tcp::socket> socket, const config::Config& config, net::ServerStats& stats,
+void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, net::ServerStats& stats,
                const VodRequest& request, std::function<void(bool)> done) {
   const auto& seg = request.target.segments;
   // Names are checked before any path is built: raw segments, so "%2e%2e" or "%2f" fail the name
@@ -136,7 +135,7 @@ void serve_vod(std::shared_ptr<tcp::socket> socket, const config::Config& config
   if (seg.size() != 4 || !hub::is_valid_name(seg[1]) || !hub::is_valid_name(seg[2]) ||
       !record::is_recording_file_name(seg[3])) {
     spdlog::debug("vod: refused target with {} segment(s)", seg.size());
-    return send_error(std::move(socket), stats, 404, "not found\n", "", request, std::move(done));
+    return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
   const std::string context = "vod " + seg[1] + "/" + seg[2] + "/" + seg[3];
   const std::string root = real_path((fs::path(config.server.data_dir) / "vod").string());
@@ -144,20 +143,20 @@ void serve_vod(std::shared_ptr<tcp::socket> socket, const config::Config& config
   // The folder must resolve inside the vod root (a symlinked APP or STREAM folder pointing out
   // of it is refused); O_NOFOLLOW refuses a symlinked file.
   if (dir.empty() || !dir.starts_with(root + "/")) {
-    return send_error(std::move(socket), stats, 404, "not found\n", "", request, std::move(done));
+    return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
   const int fd = ::open((dir + "/" + seg[3]).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) ::close(fd);
-    return send_error(std::move(socket), stats, 404, "not found\n", "", request, std::move(done));
+    return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   const auto content_type = record::format_of(seg[3]) == record::Format::flv ? "video/x-flv" : "video/mp4";
   const auto range = request.range.empty() ? RangeRequest{} : parse_range(request.range, size);
   if (range.kind == RangeRequest::unsatisfiable) {
     ::close(fd);
-    return send_error(std::move(socket), stats, 416, "range not satisfiable\n",
+    return send_error(std::move(writer), stats, 416, "range not satisfiable\n",
                       "Content-Range: bytes */" + std::to_string(size) + "\r\n", request, std::move(done));
   }
   std::uint64_t offset = 0, length = size;
@@ -171,7 +170,7 @@ void serve_vod(std::shared_ptr<tcp::socket> socket, const config::Config& config
             std::to_string(range.range.last) + "/" + std::to_string(size) + "\r\n";
   }
   spdlog::debug("{}: {} bytes {}+{}", context, status, offset, length);
-  auto transfer = std::make_shared<VodTransfer>(std::move(socket), stats, fd, offset,
+  auto transfer = std::make_shared<VodTransfer>(std::move(writer), stats, fd, offset,
                                                 request.head_only ? 0 : length, request.keep_alive,
                                                 std::move(done), context);
   transfer->start(head(status, content_type, length, request.keep_alive, extra));

@@ -5,10 +5,9 @@
 #include <memory>
 #include <string_view>
 
-#include <boost/asio/ip/tcp.hpp>
-
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/net/server_context.hpp"
+#include "liveorigin/net/write_watch.hpp"
 #include "request_target.hpp"
 
 namespace liveorigin::http {
@@ -24,9 +23,10 @@ struct VodRequest {
   bool keep_alive = false;
 };
 
-// Answers the request on socket (an error status, or the file streamed in chunks), then calls
-// done(keep_alive) so the session reads its next request, or closes when false.
-void serve_vod(std::shared_ptr<boost::asio::ip::tcp::socket> socket, const config::Config& config,
-               net::ServerStats& stats, const VodRequest& request, std::function<void(bool)> done);
+// Answers the request through `writer` (an error status, or the file streamed in chunks, under
+// limits.idle_timeout), then calls done(keep_alive) so the session reads its next request, or
+// closes when false.
+void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, net::ServerStats& stats,
+               const VodRequest& request, std::function<void(bool)> done);
 
 }  // namespace liveorigin::http

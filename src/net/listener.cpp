@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
 
@@ -51,25 +52,14 @@ void Listener::accept_next() {
         if (!wait_ec && self->acceptor_.is_open()) self->accept_next();
       });
       return;
-    } else {
-      const auto& limits = self->server_.config.get()->limits;
-      boost::system::error_code peer_ec;
-      const auto peer = socket.remote_endpoint(peer_ec);
-      const auto ip = peer_ec ? std::string("?") : peer.address().to_string();
-      if (self->server_.stats.connections.load() >= limits.max_connections) {
-        self->server_.stats.refuse(Refusal::max_connections);
-        spdlog::warn("{}: refused {}:{}: connection limit {} reached (max_connections)", self->name_, ip,
-                     peer.port(), limits.max_connections);
-      } else if (!peer_ec && self->server_.stats.peers.count(ip) >= limits.max_connections_per_ip) {
-        self->server_.stats.refuse(Refusal::max_connections_per_ip);
-        spdlog::warn("{}: refused {}:{}: {} connections from this address (max_connections_per_ip)",
-                     self->name_, ip, peer.port(), limits.max_connections_per_ip);
-      } else {
-        asio::post(shard.context(), [handler = self->handler_, socket = std::move(socket), &shard]() mutable {
-          handler(std::move(socket), shard);
-        });
-      }
     }
+    auto& stats = self->server_.stats;
+    if (admit_connection(self->name_, socket, self->server_.config.get()->limits, stats.connections.load(),
+                         stats.peers, stats)) {
+      asio::post(shard.context(), [handler = self->handler_, socket = std::move(socket), &shard]() mutable {
+        handler(std::move(socket), shard);
+      });
+    }  // else the socket is closed here
     self->accept_next();
   });
 }

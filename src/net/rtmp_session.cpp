@@ -23,7 +23,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kReadBufferSize = 64 * 1024;
+// Players send almost nothing after play: a small read buffer keeps an idle player's memory low.
+// A session whose reads fill it (a publisher) grows it once to the large size.
+constexpr std::size_t kSmallReadBuffer = 4 * 1024;
+constexpr std::size_t kLargeReadBuffer = 64 * 1024;
 constexpr auto kTick = std::chrono::milliseconds(500);
 
 std::chrono::milliseconds seconds(double s) {
@@ -54,13 +57,13 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       : server_(server), shard_(shard), count_(server.stats, socket),
         socket_(std::make_shared<tcp::socket>(std::move(socket))),
         config_(server.config.get()), codec_(codec_limits(config_->limits)),
-        timer_(shard.context()), started_(Clock::now()), read_buffer_(kReadBufferSize) {
+        timer_(shard.context()), started_(Clock::now()), read_buffer_(kSmallReadBuffer) {
     boost::system::error_code ec;
     const auto peer = socket_->remote_endpoint(ec);
     ip_ = ec ? "?" : peer.address().to_string();
     context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
     sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, queue_options(config_->limits),
-                                       server_.stats, context_);
+                                       server_.stats, context_, shard.batcher());
     sender_->set_write_timeout(seconds(config_->limits.idle_timeout));
   }
 
@@ -113,6 +116,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       finish(close_reason_);
       return;
     }
+    if (n == read_buffer_.size() && n < kLargeReadBuffer) read_buffer_.resize(kLargeReadBuffer);
     read();
   }
 
@@ -195,6 +199,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       if (auto self = weak.lock()) self->finish(reason);
     });
     codec_.accept_publish(e.stream_id, e.stream);
+    sender_->set_log_context(context_);
     spdlog::info("{}: publish started", context_);
     const PublishStart start{*publishing_, *app_, *config_, ip_, query};
     for (auto* observer : server_.observers) observer->on_publish(start);
@@ -250,6 +255,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       self->flush();
       self->sender_->close_after_flush();
     });
+    sender_->set_log_context(context_);
     sender_->count_as_player(stream->stats(), hub::PlayProtocol::rtmp);
     stream->subscribe(shard_, sender_);
     pending_play_.reset();
@@ -282,7 +288,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       auto self = weak.lock();
       if (ec || !self || self->finished_) return;
       self->check_timers();
-      if (!self->finished_) self->tick();
+      // A player has no deadline left (its sender watches its writes): no timer per player.
+      if (!self->finished_ && !self->playing_) self->tick();
     });
   }
 

@@ -1,9 +1,17 @@
 #include "liveorigin/net/sender.hpp"
 
-#include <boost/asio/write.hpp>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <random>
+
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/net/server_context.hpp"
+#include "liveorigin/net/write_watch.hpp"
 #include "liveorigin/rtmp/server_session.hpp"
 
 namespace liveorigin::net {
@@ -22,16 +30,39 @@ const Bytes& rtmp_wire(const media::Packet& packet) {
 }
 }  // namespace
 
+void Sender::Batch::consume(std::size_t n) {
+  while (n > 0 && next < iov.size()) {
+    auto& v = iov[next];
+    const std::size_t step = std::min(n, v.iov_len);
+    v.iov_base = static_cast<char*>(v.iov_base) + step;
+    v.iov_len -= step;
+    n -= step;
+    if (v.iov_len == 0) ++next;
+  }
+}
+
+void Sender::Batch::clear() {
+  control.clear();
+  media.clear();
+  iov.clear();
+  next = 0;
+}
+
 Sender::Sender(std::shared_ptr<boost::asio::ip::tcp::socket> socket, WireFormat format,
                hub::PlayerQueue::Options queue_options, ServerStats& stats,
-               std::string log_context)
+               std::string log_context, WriteBatcher* batcher)
     : socket_(std::move(socket)), format_(format), queue_(queue_options), stats_(stats),
-      log_context_(std::move(log_context)) {}
+      log_context_(std::move(log_context)), batcher_(batcher) {
+  // Gathered writes are already few and large: Nagle could only hold a batch back until the peer
+  // acknowledges the previous one (a delayed ACK: up to 40 ms), which is latency for nothing.
+  boost::system::error_code ignored;
+  if (batcher_) socket_->set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+}
 
 void Sender::send_control(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
   control_.push_back(std::move(bytes));
-  kick();
+  pump();
 }
 
 void Sender::on_packet(const media::PacketPtr& packet) {
@@ -42,117 +73,168 @@ void Sender::on_packet(const media::PacketPtr& packet) {
     spdlog::warn("{}: player too slow, skipped to the next key frame ({} packets dropped so far)",
                  log_context_, queue_.dropped_packets());
   }
-  kick();
+  if (!batcher_) {
+    pump();
+  } else if (!deferred_ && !waiting_) {
+    // A sender waiting for writability writes its whole queue when the socket drains.
+    deferred_ = true;
+    batcher_->defer(shared_from_this());
+  }
 }
 
 void Sender::on_stream_end() {
   stream_ended_ = true;
-  kick();
+  pump();
 }
 
 void Sender::close_after_flush() {
   closing_ = true;
-  kick();
+  pump();
 }
 
 void Sender::close() {
   if (closed_) return;
   closed_ = true;
   player_.reset();
-  if (stall_timer_) stall_timer_->cancel();
   boost::system::error_code ignored;
   socket_->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_->close(ignored);
+  socket_->close(ignored);  // a pending wait completes with operation_aborted
 }
 
 void Sender::set_write_timeout(std::chrono::milliseconds timeout) {
-  write_timeout_ = timeout;
-  if (!stall_timer_) stall_timer_.emplace(socket_->get_executor());
+  stall_ = std::make_shared<WriteWatch>(socket_, stats_, timeout, log_context_);
 }
 
-void Sender::watch_stall() {
-  if (stall_armed_ || closed_ || write_timeout_.count() <= 0) return;
-  stall_armed_ = true;
-  stall_timer_->expires_at(last_progress_ + write_timeout_);
-  stall_timer_->async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    auto self = weak.lock();
-    if (ec || !self) return;
-    self->stall_armed_ = false;
-    if (!self->writing_ || self->closed_) return;
-    if (std::chrono::steady_clock::now() - self->last_progress_ < self->write_timeout_) {
-      self->watch_stall();  // progress since: wait for the rest of the timeout
-      return;
+void Sender::set_log_context(std::string context) {
+  if (stall_) stall_->set_log_context(context);
+  log_context_ = std::move(context);
+}
+
+// Writes until everything queued is out, the socket buffer is full, or the connection is closed.
+void Sender::pump() {
+  if (pumping_ || waiting_ || closed_) return;
+  pumping_ = true;
+  while (!closed_) {
+    if (batch_.done() && !gather()) {
+      if (finish()) continue;  // the end handler queued closing words
+      break;
     }
-    spdlog::warn("{}: peer read nothing for {} s, cutting it (idle_timeout)", self->log_context_,
-                 self->write_timeout_.count() / 1000.0);
-    self->stats_.refuse(Refusal::idle_timeout);
-    self->close();
-  });
+    if (!write_batch()) break;
+  }
+  pumping_ = false;
 }
 
-void Sender::gather() {
+// Fills the batch from the control bytes and the queue; false when there is nothing to write.
+bool Sender::gather() {
+  batch_.clear();
   for (auto& bytes : control_) {
-    buffers_.emplace_back(bytes.data(), bytes.size());
-    control_in_flight_.push_back(std::move(bytes));
+    batch_.iov.push_back({bytes.data(), bytes.size()});
+    batch_.control.push_back(std::move(bytes));
   }
   control_.clear();
-  queue_.take(media_in_flight_, kMaxBatchPackets, kMaxBatchBytes);
-  for (const auto& packet : media_in_flight_) {
+  queue_.take(batch_.media, kMaxBatchPackets, kMaxBatchBytes);
+  for (const auto& packet : batch_.media) {
     const Bytes& wire = format_ == WireFormat::flv ? packet->flv_tag : rtmp_wire(*packet);
-    buffers_.emplace_back(wire.data(), wire.size());
+    // iovec wants a mutable pointer; sendmsg only reads through it.
+    batch_.iov.push_back({const_cast<std::uint8_t*>(wire.data()), wire.size()});
   }
+  return !batch_.iov.empty();
 }
 
-void Sender::kick() {
-  if (writing_ || closed_) return;
-  if (control_.empty() && queue_.empty()) {
-    finish();
-    return;
+// One sendmsg of the batch's remaining bytes. True when the caller may write on; false when the
+// sender now waits for writability or has closed.
+bool Sender::write_batch() {
+  const std::size_t count = std::min<std::size_t>(batch_.iov.size() - batch_.next, IOV_MAX);
+  msghdr message{};
+  message.msg_iov = batch_.iov.data() + batch_.next;
+  message.msg_iovlen = count;
+  const ssize_t n = ::sendmsg(socket_->native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0) {
+    if (errno == EINTR) return true;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      wait_writable();
+      return false;
+    }
+    spdlog::debug("{}: write failed: {}", log_context_, std::strerror(errno));
+    close();
+    return false;
   }
-  gather();
-  writing_ = true;
-  if (write_timeout_.count() > 0) {
-    last_progress_ = std::chrono::steady_clock::now();
-    watch_stall();
+  std::size_t offered = 0;
+  for (std::size_t i = 0; i < count; ++i) offered += message.msg_iov[i].iov_len;
+  account(static_cast<std::size_t>(n));
+  batch_.consume(static_cast<std::size_t>(n));
+  if (static_cast<std::size_t>(n) < offered) {
+    // The socket buffer is full: trying again now would only return EAGAIN.
+    wait_writable();
+    return false;
   }
-  boost::asio::async_write(
-      *socket_, buffers_,
-      [this, sent = std::size_t(0)](const boost::system::error_code& ec, std::size_t n) mutable -> std::size_t {
-        // Called around each partial write: notes progress for the stall watch.
-        if (n != sent && write_timeout_.count() > 0) last_progress_ = std::chrono::steady_clock::now();
-        sent = n;
-        return boost::asio::transfer_all()(ec, n);
-      },
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-        self->writing_ = false;
-        self->bytes_sent_ += n;
-        self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
-        if (auto* stream_stats = self->player_.stats()) stream_stats->add_bytes_out(n);
-        self->buffers_.clear();
-        self->control_in_flight_.clear();
-        self->media_in_flight_.clear();
-        if (ec) {
-          if (!self->closed_) spdlog::debug("{}: write failed: {}", self->log_context_, ec.message());
-          self->close();
-          return;
-        }
-        self->kick();
-      });
+  return true;
+}
+
+void Sender::account(std::size_t n) {
+  bytes_sent_ += n;
+  stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+  if (auto* stream_stats = player_.stats()) stream_stats->add_bytes_out(n);
+}
+
+void Sender::wait_writable() {
+  waiting_ = true;
+  if (stall_) stall_->begin();
+  socket_->async_wait(boost::asio::ip::tcp::socket::wait_write,
+                      [self = shared_from_this()](const boost::system::error_code& ec) {
+                        self->waiting_ = false;
+                        if (self->stall_) self->stall_->end();
+                        if (ec) {
+                          self->close();
+                          return;
+                        }
+                        self->pump();
+                      });
 }
 
 // Nothing left to write: the end of the stream and a requested close happen here, after the
-// last queued byte, so players never lose the tail of a stream.
-void Sender::finish() {
+// last queued byte, so players never lose the tail of a stream. True when the end handler
+// queued more bytes to write.
+bool Sender::finish() {
   if (stream_ended_ && end_handler_) {
     auto handler = std::move(end_handler_);
     end_handler_ = nullptr;
     handler();  // may queue closing words and ask to close
-    if (!control_.empty()) {
-      kick();
-      return;
-    }
+    if (!control_.empty()) return true;
   }
   if (closing_) close();
+  return false;
+}
+
+WriteBatcher::WriteBatcher(boost::asio::io_context& context, std::chrono::milliseconds interval)
+    : timer_(context), interval_(interval) {}
+
+void WriteBatcher::defer(std::shared_ptr<Sender> sender) {
+  due_.push_back(std::move(sender));
+  if (armed_) return;
+  armed_ = true;
+  // Ticks keep one phase (multiples of the interval on the steady clock) instead of starting at
+  // the first packet: a packet then waits half an interval on average, not a whole one.
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  timer_.expires_at(std::chrono::steady_clock::time_point((now / interval_ + 1) * interval_));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+void WriteBatcher::tick() {
+  armed_ = false;
+  writing_.swap(due_);
+  // Writing thousands of sockets takes milliseconds; each tick starts at another player so that
+  // no viewer is always the last one served (the one furthest behind live).
+  const std::size_t n = writing_.size();
+  const std::size_t first = n > 1 ? std::uniform_int_distribution<std::size_t>(0, n - 1)(random_) : 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& sender = *writing_[(first + i) % n];
+    sender.deferred_ = false;
+    sender.pump();
+  }
+  writing_.clear();
 }
 
 }  // namespace liveorigin::net

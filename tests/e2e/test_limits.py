@@ -4,6 +4,8 @@ normal ffmpeg publish + player beside it keeps working and the server's RSS stay
 
 Garbage on the RTMP and HTTP ports, handshake-then-garbage and abandoned connections are in
 test_robustness.py; this file adds the API port and one test per limit."""
+import http.client
+import os
 import random
 import re
 import resource
@@ -12,7 +14,7 @@ import struct
 import time
 
 import apiclient
-from harness import HOST, wait_live
+from harness import HOST, http_get, wait_live
 from rtmpraw import RtmpClient, handshake, rtmp_status, wait_closed
 from test_robustness import assert_rejected, garbage, healthy_stream, http_reaction, send_ignoring_close, \
     still_healthy
@@ -275,6 +277,45 @@ def test_player_that_never_reads(servers, clients):
     assert plays(server, "ok")
 
 
+def test_vod_download_that_never_reads(servers):
+    """Answers other than the live stream (here a recording from /vod) are cut after idle_timeout
+    once the client stops reading; a client that reads still gets the whole file."""
+    server = servers.start({"limits": {"idle_timeout": 2}})
+    folder = os.path.join(server.data_dir, "vod", "live", "big")
+    os.makedirs(folder, exist_ok=True)
+    name = "big_20260101-000000.flv"  # served as it is: the content need not be FLV
+    data = random.Random(5).randbytes(16 << 20)  # far more than the socket buffers hold
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+    url = f"/vod/live/big/{name}"
+    stuck = []
+    try:
+        for _ in range(3):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(10)
+            s.connect((HOST, server.http_port))
+            s.sendall(f"GET {url} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            stuck.append(s)
+        wait_refusal(server, "idle_timeout", len(stuck), timeout=30)
+        cuts = re.findall(r"http 127\.0\.0\.1:\d+: peer read nothing for 2 s, cutting it \(idle_timeout\)",
+                          server.log_text())
+        assert len(cuts) == len(stuck), f"expected {len(stuck)} cut lines naming the peer\n{server.log_tail()}"
+        for s in stuck:
+            assert wait_closed(s, 10), "a VOD download that never read was left open"
+    finally:
+        for s in stuck:
+            s.close()
+    conn = http.client.HTTPConnection(HOST, server.http_port, timeout=30)
+    try:
+        conn.request("GET", url)
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.read() == data
+    finally:
+        conn.close()
+    assert refusals(server)["idle_timeout"] == len(stuck)
+
+
 # ---------------------------------------------------------------- streams and API
 
 def test_max_streams(servers, clients):
@@ -301,3 +342,44 @@ def test_api_request_rate(servers):
     assert apiclient.call(server, "GET", "/healthz")[0] == 200
     assert refusals(server)["api_rate"] >= 1
     assert_logged(server, "api_rate")
+
+
+def api_answers(server, timeout=10.0):
+    """True once /healthz answers 200 (within TIMEOUT s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if apiclient.call(server, "GET", "/healthz", token=None, timeout=2)[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def api_refused_past(server, held_count, reason):
+    """With HELD_COUNT idle API connections open, one more is closed at once for REASON, and the
+    media port still answers (API connections are counted apart); once they close, the API
+    answers again."""
+    held = [socket.create_connection((HOST, server.api_port), timeout=5) for _ in range(held_count)]
+    try:
+        extra = socket.create_connection((HOST, server.api_port), timeout=5)
+        assert wait_closed(extra, 5), f"an API connection past {reason} was kept"
+        extra.close()
+        assert http_get(server.http_port, "/live/none.flv")[0] == 404, "the media port refused too"
+    finally:
+        for s in held:
+            s.close()
+    assert api_answers(server), f"the API does not answer once its connections closed\n{server.log_tail()}"
+    assert refusals(server)[reason] >= 1
+    assert re.search(rf"api: refused 127\.0\.0\.1:\d+: .*\({reason}\)", server.log_text()), server.log_tail()
+
+
+def test_api_connection_limits(servers):
+    server = servers.start({"limits": {"max_connections_per_ip": 3}})
+    assert api_answers(server)
+    api_refused_past(server, 3, "max_connections_per_ip")
+
+    server2 = servers.start({"limits": {"max_connections": 2}})
+    assert api_answers(server2)
+    api_refused_past(server2, 2, "max_connections")

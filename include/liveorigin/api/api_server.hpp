@@ -22,9 +22,11 @@ class ApiServer {
  public:
   // Binds now (a taken port is an error at start-up: std::runtime_error with the address).
   // The token and limits are read from `config` per request, so a reload changes them.
-  // Requests past limits.api_rate per client address get 429 and count in `stats` (when given).
+  // Requests past limits.api_rate per client address get 429; connections past
+  // limits.max_connections / max_connections_per_ip (API connections counted on their own) are
+  // closed at accept. Both count in `stats`.
   ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
-            net::ServerStats* stats = nullptr);
+            net::ServerStats& stats);
   ~ApiServer();  // stops and joins
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -88,7 +88,7 @@ struct Limits {
   std::uint32_t max_chunk_size = 16u << 20;    // bytes
   std::size_t max_http_header = 16384;         // bytes
   // Hardening (docs/hardening.md): each refusal is logged with the peer and counted by reason.
-  int max_connections_per_ip = 1000;           // open RTMP + HTTP connections from one address
+  int max_connections_per_ip = 1000;           // open RTMP + HTTP (API apart) connections from one address
   double idle_timeout = 30;                    // seconds a write to a peer may make no progress
   std::size_t max_chunk_streams = 64;          // RTMP chunk stream ids per connection
   int max_streams = 1000;                      // live streams, all apps together
@@ -104,6 +104,7 @@ struct ServerConfig {
   std::string api_token = "change-me";
   std::string data_dir = "./data";
   int workers = 0;  // 0 = one per core, at most 256
+  double write_interval = 0.02;  // seconds players' media is gathered before one write; 0 = at once
 };
 
 struct Config {

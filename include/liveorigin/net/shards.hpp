@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -14,23 +15,30 @@
 
 namespace liveorigin::net {
 
+class WriteBatcher;
+
 class Shard : public hub::Loop {
  public:
-  explicit Shard(std::size_t index) : index_(index) {}
+  // write_interval: how long players' media is gathered before one write (0: written at once).
+  Shard(std::size_t index, std::chrono::milliseconds write_interval);
+  ~Shard() override;
   void post(std::function<void()> task) override;
   bool running_in_this_thread() const override;
   boost::asio::io_context& context() { return context_; }
   std::size_t index() const { return index_; }
+  // The shard's write batcher for its players; null when media is written as it arrives.
+  WriteBatcher* batcher() { return batcher_.get(); }
 
  private:
   std::size_t index_;
   mutable boost::asio::io_context context_{1};  // one thread per context: Asio may skip its locking
+  std::unique_ptr<WriteBatcher> batcher_;       // destroyed before the context it runs on
 };
 
 class Shards {
  public:
   // count 0 means one per core.
-  explicit Shards(std::size_t count);
+  explicit Shards(std::size_t count, std::chrono::milliseconds write_interval = {});
   ~Shards();
   Shards(const Shards&) = delete;
   Shards& operator=(const Shards&) = delete;
