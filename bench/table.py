@@ -63,7 +63,9 @@ def main():
     lo, ng = cap("liveorigin-rtmp"), cap("nginx-rtmp")
     if lo and ng:
         print(f"liveorigin-rtmp / nginx-rtmp healthy players: {lo / ng:.2f}×")
-    pairs = [("liveorigin-rtmp", "nginx-rtmp"), ("liveorigin-rtmp", "ideal"), ("liveorigin-flv", "ideal")]
+    # liveorigin batches for 20 ms by default: ideal-b20 is the writer "at the same batching".
+    pairs = [("liveorigin-rtmp", "nginx-rtmp"), ("liveorigin-rtmp", "ideal-b20"), ("liveorigin-flv", "ideal-b20"),
+             ("liveorigin-rtmp", "ideal"), ("liveorigin-flv", "ideal")]
     pairs = [(a, b) for a, b in pairs if a in labels and b in labels]
     if pairs:
         print()

@@ -52,12 +52,7 @@ Sender::Sender(std::shared_ptr<boost::asio::ip::tcp::socket> socket, WireFormat 
                hub::PlayerQueue::Options queue_options, ServerStats& stats,
                std::string log_context, WriteBatcher* batcher)
     : socket_(std::move(socket)), format_(format), queue_(queue_options), stats_(stats),
-      log_context_(std::move(log_context)), batcher_(batcher) {
-  // Gathered writes are already few and large: Nagle could only hold a batch back until the peer
-  // acknowledges the previous one (a delayed ACK: up to 40 ms), which is latency for nothing.
-  boost::system::error_code ignored;
-  if (batcher_) socket_->set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-}
+      log_context_(std::move(log_context)), batcher_(batcher) {}
 
 void Sender::send_control(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
