@@ -119,6 +119,9 @@ class Server:
             f.write(to_yaml(config if config is not None else self.config) + "\n")
 
     def start(self):
+        # A restart (stop, then start again) is a new process the pool must stop at the end.
+        self.stopped = False
+        self.exit_code = None
         for attempt in range(3):
             self.rtmp_port, self.http_port, self.api_port = free_port(), free_port(), free_port()
             self.config = deep_merge(
