@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/net/request_read.hpp"
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/rtmp/query.hpp"
@@ -88,15 +89,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_request(const boost::system::error_code& ec) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-      close();
-      return;
-    }
     if (ec) {
-      const bool too_big = ec == bhttp::error::header_limit;
-      spdlog::warn("{}: bad request: {}{}", context_, ec.message(), too_big ? " (max_http_header)" : "");
-      stats_.refuse(too_big ? net::Refusal::max_http_header : net::Refusal::protocol_error);
+      if (net::classify_request_read_failure(ec, context_, stats_) == net::RequestReadFailure::peer_left) {
+        close();
+        return;
+      }
       send(error_response(400, 400, "bad request: " + ec.message()), false);
       return;
     }

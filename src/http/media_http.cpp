@@ -10,6 +10,7 @@
 
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/media/flv.hpp"
+#include "liveorigin/net/request_read.hpp"
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/sender.hpp"
 #include "liveorigin/net/server_context.hpp"
@@ -74,15 +75,11 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   }
 
   void on_request(const boost::system::error_code& ec) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-      close();
-      return;
-    }
     if (ec) {
-      const bool too_big = ec == bhttp::error::header_limit;
-      spdlog::warn("{}: bad request: {}{}", context_, ec.message(), too_big ? " (max_http_header)" : "");
-      server_.stats.refuse(too_big ? net::Refusal::max_http_header : net::Refusal::protocol_error);
+      if (net::classify_request_read_failure(ec, context_, server_.stats) == net::RequestReadFailure::peer_left) {
+        close();
+        return;
+      }
       send(Reply::text(400, "bad request\n"), false, false);
       return;
     }
