@@ -158,10 +158,8 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
       start.insert(start.end(), file_header.begin(), file_header.end());
     }
     const auto& limits = config_->limits;
-    sender_ = std::make_shared<net::Sender>(
-        socket_, net::WireFormat::flv,
-        hub::PlayerQueue::Options{static_cast<std::uint32_t>(limits.player_queue * 1000), 64u << 20},
-        server_.stats, context_, shard_.batcher());
+    sender_ = std::make_shared<net::Sender>(socket_, net::WireFormat::flv, net::feed_options(limits),
+                                            server_.stats, context_);
     sender_->set_write_timeout(seconds(limits.idle_timeout));
     sender_->send_control(std::move(start));
     if (head_only) {

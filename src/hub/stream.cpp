@@ -1,35 +1,8 @@
 #include "liveorigin/hub/stream.hpp"
 
-#include <algorithm>
+#include "liveorigin/hub/fanout.hpp"
 
 namespace liveorigin::hub {
-
-// The subscribers of one stream on one loop. Lives on that loop and is only touched there.
-class Relay {
- public:
-  void add(std::weak_ptr<Subscriber> subscriber) { subscribers_.push_back(std::move(subscriber)); }
-
-  void deliver(const media::PacketPtr& packet) {
-    // Players that went away leave expired entries; drop them as we pass.
-    std::erase_if(subscribers_, [&](const std::weak_ptr<Subscriber>& weak) {
-      auto subscriber = weak.lock();
-      if (!subscriber) return true;
-      subscriber->on_packet(packet);
-      return false;
-    });
-  }
-
-  void end() {
-    auto subscribers = std::move(subscribers_);
-    for (auto& weak : subscribers) {
-      if (auto subscriber = weak.lock()) subscriber->on_stream_end();
-    }
-  }
-
- private:
-  std::vector<std::weak_ptr<Subscriber>> subscribers_;
-};
-
 
 Stream::Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions options)
     : key_(std::move(key)), loop_(loop), publisher_(std::move(publisher)),
@@ -37,11 +10,11 @@ Stream::Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions
 
 Stream::~Stream() = default;
 
-std::shared_ptr<Relay> Stream::relay_for(Loop& loop) {
-  for (auto& [l, relay] : relays_) {
-    if (l == &loop) return relay;
+std::shared_ptr<Fanout> Stream::fanout_for(Loop& loop) {
+  for (auto& [l, fanout] : fanouts_) {
+    if (l == &loop) return fanout;
   }
-  return relays_.emplace_back(&loop, std::make_shared<Relay>()).second;
+  return fanouts_.emplace_back(&loop, std::make_shared<Fanout>(loop)).second;
 }
 
 void Stream::publish(const media::PacketPtr& packet) {
@@ -53,11 +26,11 @@ void Stream::publish(const media::PacketPtr& packet) {
   // onMetaData is cached for late joiners; other data messages (cue points, text) only pass live.
   if (packet->type != media::MediaType::data || media::is_metadata_body(packet->body())) cache_.add(packet);
   for (const auto& output : outputs_) output->on_packet(packet);
-  for (auto& [loop, relay] : relays_) {
+  for (auto& [loop, fanout] : fanouts_) {
     if (loop == &loop_) {
-      relay->deliver(packet);
+      fanout->deliver(packet);
     } else {
-      loop->post([relay = relay, packet] { relay->deliver(packet); });
+      loop->post([fanout = fanout, packet] { fanout->deliver(packet); });
     }
   }
 }
@@ -65,14 +38,14 @@ void Stream::publish(const media::PacketPtr& packet) {
 void Stream::end() {
   if (ended_) return;
   ended_ = true;
-  for (auto& [loop, relay] : relays_) {
+  for (auto& [loop, fanout] : fanouts_) {
     if (loop == &loop_) {
-      relay->end();
+      fanout->end();
     } else {
-      loop->post([relay = relay] { relay->end(); });
+      loop->post([fanout = fanout] { fanout->end(); });
     }
   }
-  relays_.clear();
+  fanouts_.clear();
   stop_handler_ = nullptr;
   auto outputs = std::move(outputs_);
   for (const auto& output : outputs) output->on_stream_end();
@@ -80,28 +53,28 @@ void Stream::end() {
 
 void Stream::attach(std::shared_ptr<Subscriber> output) { outputs_.push_back(std::move(output)); }
 
-void Stream::subscribe(Loop& subscriber_loop, std::weak_ptr<Subscriber> subscriber) {
-  // On the stream's loop, the snapshot and the relay registration happen at one point of the
-  // packet sequence; posting both to the subscriber's loop keeps them ahead of later packets.
-  loop_.post([self = shared_from_this(), &subscriber_loop, subscriber = std::move(subscriber)] {
+void Stream::subscribe(Loop& reader_loop, std::weak_ptr<FeedReader> reader) {
+  // On the stream's loop, the snapshot and the fanout registration happen at one point of the
+  // packet sequence; posting both to the reader's loop keeps them ahead of later packets.
+  loop_.post([self = shared_from_this(), &reader_loop, reader = std::move(reader)] {
     if (self->ended_) {
-      subscriber_loop.post([subscriber] {
-        if (auto s = subscriber.lock()) s->on_stream_end();
+      reader_loop.post([reader] {
+        if (auto r = reader.lock()) {
+          r->feed().end();
+          r->on_feed();
+        }
       });
       return;
     }
-    auto join = [relay = self->relay_for(subscriber_loop), snapshot = self->cache_.snapshot(),
-                 subscriber] {
-      auto s = subscriber.lock();
-      if (!s) return;
-      for (const auto& packet : snapshot) s->on_packet(packet);
-      relay->add(subscriber);
+    auto join = [fanout = self->fanout_for(reader_loop), snapshot = self->cache_.snapshot(),
+                 reader]() mutable {
+      if (auto r = reader.lock()) fanout->join(r->feed(), std::move(snapshot));
     };
     // On the stream's own loop, join now: the next packet is delivered directly, not posted.
-    if (&subscriber_loop == &self->loop_) {
+    if (&reader_loop == &self->loop_) {
       join();
     } else {
-      subscriber_loop.post(std::move(join));
+      reader_loop.post(std::move(join));
     }
   });
 }

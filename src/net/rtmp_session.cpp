@@ -38,10 +38,6 @@ std::int64_t unix_now() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-hub::PlayerQueue::Options queue_options(const config::Limits& limits) {
-  return {static_cast<std::uint32_t>(limits.player_queue * 1000), 64u << 20};
-}
-
 rtmp::Limits codec_limits(const config::Limits& limits) {
   rtmp::Limits out;
   out.max_message_size = limits.max_message_size;
@@ -62,8 +58,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     const auto peer = socket_->remote_endpoint(ec);
     ip_ = ec ? "?" : peer.address().to_string();
     context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
-    sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, queue_options(config_->limits),
-                                       server_.stats, context_, shard.batcher());
+    sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, feed_options(config_->limits),
+                                       server_.stats, context_);
     sender_->set_write_timeout(seconds(config_->limits.idle_timeout));
   }
 

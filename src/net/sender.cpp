@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/config/config.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/write_watch.hpp"
 #include "liveorigin/rtmp/server_session.hpp"
@@ -30,6 +30,10 @@ const Bytes& rtmp_wire(const media::Packet& packet) {
 }
 }  // namespace
 
+hub::PlayerFeed::Options feed_options(const config::Limits& limits) {
+  return {static_cast<std::uint32_t>(limits.player_queue * 1000), 64u << 20};
+}
+
 void Sender::Batch::consume(std::size_t n) {
   while (n > 0 && next < iov.size()) {
     auto& v = iov[next];
@@ -41,18 +45,25 @@ void Sender::Batch::consume(std::size_t n) {
   }
 }
 
+void Sender::Batch::pin() {
+  for (std::size_t i = next; i < borrowed.size(); ++i) {
+    if (borrowed[i]) pinned.push_back(*borrowed[i]);
+    borrowed[i] = nullptr;
+  }
+}
+
 void Sender::Batch::clear() {
   control.clear();
-  media.clear();
   iov.clear();
+  borrowed.clear();
+  pinned.clear();
   next = 0;
 }
 
 Sender::Sender(std::shared_ptr<boost::asio::ip::tcp::socket> socket, WireFormat format,
-               hub::PlayerQueue::Options queue_options, ServerStats& stats,
-               std::string log_context, WriteBatcher* batcher)
-    : socket_(std::move(socket)), format_(format), queue_(queue_options), stats_(stats),
-      log_context_(std::move(log_context)), batcher_(batcher) {}
+               hub::PlayerFeed::Options feed_options, ServerStats& stats, std::string log_context)
+    : feed_(*this, feed_options), format_(format), fd_(socket->native_handle()), stats_(stats),
+      socket_(std::move(socket)), log_context_(std::move(log_context)) {}
 
 void Sender::send_control(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
@@ -60,36 +71,26 @@ void Sender::send_control(Bytes bytes) {
   pump();
 }
 
-void Sender::on_packet(const media::PacketPtr& packet) {
-  if (closed_ || closing_ || stream_ended_) return;
-  queue_.push(packet);
-  if (queue_.skips() != reported_skips_) {
-    reported_skips_ = queue_.skips();
+void Sender::on_feed() {
+  if (closed_) return;
+  if (feed_.skips() != reported_skips_) {
+    reported_skips_ = feed_.skips();
     spdlog::warn("{}: player too slow, skipped to the next key frame ({} packets dropped so far)",
-                 log_context_, queue_.dropped_packets());
+                 log_context_, feed_.dropped_packets());
   }
-  if (!batcher_) {
-    pump();
-  } else if (!deferred_ && !waiting_) {
-    // A sender waiting for writability writes its whole queue when the socket drains.
-    deferred_ = true;
-    batcher_->defer(shared_from_this());
-  }
-}
-
-void Sender::on_stream_end() {
-  stream_ended_ = true;
-  pump();
+  pump();  // a sender waiting for writability writes what is unread when the socket drains
 }
 
 void Sender::close_after_flush() {
   closing_ = true;
+  feed_.leave();  // no more media
   pump();
 }
 
 void Sender::close() {
   if (closed_) return;
   closed_ = true;
+  feed_.leave();
   player_.reset();
   boost::system::error_code ignored;
   socket_->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
@@ -105,7 +106,7 @@ void Sender::set_log_context(std::string context) {
   log_context_ = std::move(context);
 }
 
-// Writes until everything queued is out, the socket buffer is full, or the connection is closed.
+// Writes until everything due is out, the socket buffer is full, or the connection is closed.
 void Sender::pump() {
   if (pumping_ || waiting_ || closed_) return;
   pumping_ = true;
@@ -119,19 +120,27 @@ void Sender::pump() {
   pumping_ = false;
 }
 
-// Fills the batch from the control bytes and the queue; false when there is nothing to write.
+// Fills the batch from the control bytes and the feed; false when there is nothing to write.
 bool Sender::gather() {
   batch_.clear();
   for (auto& bytes : control_) {
     batch_.iov.push_back({bytes.data(), bytes.size()});
+    batch_.borrowed.push_back(nullptr);
     batch_.control.push_back(std::move(bytes));
   }
   control_.clear();
-  queue_.take(batch_.media, kMaxBatchPackets, kMaxBatchBytes);
-  for (const auto& packet : batch_.media) {
-    const Bytes& wire = format_ == WireFormat::flv ? packet->flv_tag : rtmp_wire(*packet);
+  if (closing_) return !batch_.iov.empty();
+  std::size_t bytes = 0;
+  for (std::size_t packets = 0; packets < kMaxBatchPackets; ++packets) {
+    const media::PacketPtr* packet = feed_.peek();
+    if (!packet) break;
+    const Bytes& wire = format_ == WireFormat::flv ? (*packet)->flv_tag : rtmp_wire(**packet);
+    if (packets > 0 && bytes + wire.size() > kMaxBatchBytes) break;
+    bytes += wire.size();
+    feed_.pop();
     // iovec wants a mutable pointer; sendmsg only reads through it.
     batch_.iov.push_back({const_cast<std::uint8_t*>(wire.data()), wire.size()});
+    batch_.borrowed.push_back(packet);
   }
   return !batch_.iov.empty();
 }
@@ -143,7 +152,7 @@ bool Sender::write_batch() {
   msghdr message{};
   message.msg_iov = batch_.iov.data() + batch_.next;
   message.msg_iovlen = count;
-  const ssize_t n = ::sendmsg(socket_->native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  const ssize_t n = ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EINTR) return true;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -174,6 +183,7 @@ void Sender::account(std::size_t n) {
 
 void Sender::wait_writable() {
   waiting_ = true;
+  batch_.pin();  // the feed may let these packets go before the socket drains
   if (stall_) stall_->begin();
   socket_->async_wait(boost::asio::ip::tcp::socket::wait_write,
                       [self = shared_from_this()](const boost::system::error_code& ec) {
@@ -188,10 +198,10 @@ void Sender::wait_writable() {
 }
 
 // Nothing left to write: the end of the stream and a requested close happen here, after the
-// last queued byte, so players never lose the tail of a stream. True when the end handler
-// queued more bytes to write.
+// last byte of the stream, so players never lose its tail. True when the end handler queued more
+// bytes to write.
 bool Sender::finish() {
-  if (stream_ended_ && end_handler_) {
+  if (feed_.ended() && end_handler_) {
     auto handler = std::move(end_handler_);
     end_handler_ = nullptr;
     handler();  // may queue closing words and ask to close
@@ -199,37 +209,6 @@ bool Sender::finish() {
   }
   if (closing_) close();
   return false;
-}
-
-WriteBatcher::WriteBatcher(boost::asio::io_context& context, std::chrono::milliseconds interval)
-    : timer_(context), interval_(interval) {}
-
-void WriteBatcher::defer(std::shared_ptr<Sender> sender) {
-  due_.push_back(std::move(sender));
-  if (armed_) return;
-  armed_ = true;
-  // Ticks keep one phase (multiples of the interval on the steady clock) instead of starting at
-  // the first packet: a packet then waits half an interval on average, not a whole one.
-  const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  timer_.expires_at(std::chrono::steady_clock::time_point((now / interval_ + 1) * interval_));
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) tick();
-  });
-}
-
-void WriteBatcher::tick() {
-  armed_ = false;
-  writing_.swap(due_);
-  // Writing thousands of sockets takes milliseconds; each tick starts at another player so that
-  // no viewer is always the last one served (the one furthest behind live).
-  const std::size_t n = writing_.size();
-  const std::size_t first = n > 1 ? std::uniform_int_distribution<std::size_t>(0, n - 1)(random_) : 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto& sender = *writing_[(first + i) % n];
-    sender.deferred_ = false;
-    sender.pump();
-  }
-  writing_.clear();
 }
 
 }  // namespace liveorigin::net

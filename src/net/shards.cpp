@@ -3,9 +3,31 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-#include "liveorigin/net/sender.hpp"
 
 namespace liveorigin::net {
+
+WriteBatcher::WriteBatcher(boost::asio::io_context& context, std::chrono::milliseconds interval)
+    : timer_(context), interval_(interval) {}
+
+void WriteBatcher::defer(std::function<void()> flush) {
+  due_.push_back(std::move(flush));
+  if (armed_) return;
+  armed_ = true;
+  // Ticks keep one phase (multiples of the interval on the steady clock) instead of starting at
+  // the first packet: a packet then waits half an interval on average, not a whole one.
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  timer_.expires_at(std::chrono::steady_clock::time_point((now / interval_ + 1) * interval_));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+void WriteBatcher::tick() {
+  armed_ = false;
+  running_.swap(due_);
+  for (auto& flush : running_) flush();
+  running_.clear();
+}
 
 Shard::Shard(std::size_t index, std::chrono::milliseconds write_interval) : index_(index) {
   if (write_interval.count() > 0) batcher_ = std::make_unique<WriteBatcher>(context_, write_interval);
@@ -17,6 +39,14 @@ void Shard::post(std::function<void()> task) { boost::asio::post(context_, std::
 
 bool Shard::running_in_this_thread() const {
   return context_.get_executor().running_in_this_thread();
+}
+
+void Shard::at_next_write_tick(std::function<void()> flush) {
+  if (batcher_) {
+    batcher_->defer(std::move(flush));
+  } else {
+    flush();
+  }
 }
 
 Shards::Shards(std::size_t count, std::chrono::milliseconds write_interval) {

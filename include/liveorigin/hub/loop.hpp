@@ -14,6 +14,9 @@ class Loop {
   virtual void post(std::function<void()> task) = 0;
   // True when called from this loop's own thread.
   virtual bool running_in_this_thread() const = 0;
+  // Runs `flush` at this loop's next write tick, so that the packets arriving until then reach
+  // each player in one write; a loop that does not gather writes runs it at once.
+  virtual void at_next_write_tick(std::function<void()> flush) = 0;
 };
 
 }  // namespace liveorigin::hub

@@ -1,5 +1,5 @@
 // One live stream: owned by its publisher's loop (shard), it keeps the caches a late joiner
-// needs and fans each packet out to the subscribers of every loop through one relay per loop:
+// needs and hands each packet to the outputs on its loop and to one Fanout per loop with players:
 // a packet crosses to another shard once, whatever the number of players there.
 #pragma once
 
@@ -35,7 +35,8 @@ struct StreamOptions {
   bool gop_cache = true;
 };
 
-class Relay;
+class Fanout;
+class FeedReader;
 
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
@@ -54,9 +55,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // segmenter, recorder), held strongly until the stream ends.
   void attach(std::shared_ptr<Subscriber> output);
 
-  // From any thread. The subscriber is held weakly and called on subscriber_loop: first the
-  // cached start of the stream, then live packets, then on_stream_end.
-  void subscribe(Loop& subscriber_loop, std::weak_ptr<Subscriber> subscriber);
+  // From any thread: a player. The reader is held weakly and reads on reader_loop: first the
+  // cached start of the stream, then live packets, until its feed has ended.
+  void subscribe(Loop& reader_loop, std::weak_ptr<FeedReader> reader);
 
   // Asks the publisher to stop (the API's drop and disable). The handler runs on loop().
   void set_stop_handler(std::function<void(const std::string& reason)> handler);
@@ -70,14 +71,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
   const std::shared_ptr<StreamStats>& stats() const { return stats_; }
 
  private:
-  std::shared_ptr<Relay> relay_for(Loop& loop);
+  std::shared_ptr<Fanout> fanout_for(Loop& loop);
 
   const StreamKey key_;
   Loop& loop_;
   const PublisherInfo publisher_;
   GopCache cache_;
   bool ended_ = false;
-  std::vector<std::pair<Loop*, std::shared_ptr<Relay>>> relays_;
+  std::vector<std::pair<Loop*, std::shared_ptr<Fanout>>> fanouts_;
   std::vector<std::shared_ptr<Subscriber>> outputs_;
   std::function<void(const std::string&)> stop_handler_;
   std::atomic<std::uint64_t> bytes_in_{0};

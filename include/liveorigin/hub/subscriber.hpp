@@ -1,4 +1,5 @@
-// Something that receives a stream's packets: a player connection, later a segmenter or recorder.
+// An output that receives every packet of a stream on the stream's own loop: the HLS segmenter,
+// a recorder. (Players read through a Fanout instead: hub/fanout.hpp.)
 #pragma once
 
 #include "liveorigin/media/packet.hpp"
@@ -8,8 +9,7 @@ namespace liveorigin::hub {
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
-  // Called on the loop the subscriber joined from, in stream order. The first calls replay the
-  // stream's caches (metadata, sequence headers, the current GOP), then live packets follow.
+  // Called on the stream's loop, in stream order.
   virtual void on_packet(const media::PacketPtr& packet) = 0;
   // The publisher left or was cut: no packet follows.
   virtual void on_stream_end() = 0;

@@ -4,18 +4,38 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "liveorigin/hub/loop.hpp"
 
 namespace liveorigin::net {
 
-class WriteBatcher;
+// One per shard: the players' media gathers for `interval`, then each player writes once. On this
+// kernel a write costs far more than the bytes it carries (docs/performance.md), so N players x
+// ~75 packets/s become N players x (1 s / interval) writes, for at most `interval` of added
+// latency. Control bytes never wait for it.
+class WriteBatcher {
+ public:
+  WriteBatcher(boost::asio::io_context& context, std::chrono::milliseconds interval);
+  // Runs `flush` at the next tick (a stream's fanout: it wakes its players).
+  void defer(std::function<void()> flush);
+
+ private:
+  void tick();
+
+  boost::asio::steady_timer timer_;
+  std::chrono::milliseconds interval_;
+  std::vector<std::function<void()>> due_;
+  std::vector<std::function<void()>> running_;
+  bool armed_ = false;
+};
 
 class Shard : public hub::Loop {
  public:
@@ -24,15 +44,14 @@ class Shard : public hub::Loop {
   ~Shard() override;
   void post(std::function<void()> task) override;
   bool running_in_this_thread() const override;
+  void at_next_write_tick(std::function<void()> flush) override;
   boost::asio::io_context& context() { return context_; }
   std::size_t index() const { return index_; }
-  // The shard's write batcher for its players; null when media is written as it arrives.
-  WriteBatcher* batcher() { return batcher_.get(); }
 
  private:
   std::size_t index_;
   mutable boost::asio::io_context context_{1};  // one thread per context: Asio may skip its locking
-  std::unique_ptr<WriteBatcher> batcher_;       // destroyed before the context it runs on
+  std::unique_ptr<WriteBatcher> batcher_;       // null: media is written as it arrives
 };
 
 class Shards {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "liveorigin/hub/fanout.hpp"
+
 #include "manual_loop.hpp"
 #include "packets.hpp"
 
@@ -10,11 +12,19 @@ namespace {
 
 using testing::ManualLoop;
 
-struct Recorder : Subscriber {
+// A player that reads everything it is offered.
+struct Recorder : FeedReader {
+  PlayerFeed player_feed{*this, {}};
   std::vector<media::PacketPtr> packets;
   int ends = 0;
-  void on_packet(const media::PacketPtr& p) override { packets.push_back(p); }
-  void on_stream_end() override { ++ends; }
+  PlayerFeed& feed() override { return player_feed; }
+  void on_feed() override {
+    while (const auto* p = player_feed.peek()) {
+      packets.push_back(*p);
+      player_feed.pop();
+    }
+    if (player_feed.ended()) ++ends;
+  }
 };
 
 class StreamTest : public ::testing::Test {

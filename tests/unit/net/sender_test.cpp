@@ -1,5 +1,6 @@
-// net::Sender over a real loopback TCP connection: direct gathered writes, resuming after a full
-// socket buffer, the shard's write batcher, the end of a stream and the write-stall limit.
+// net::Sender over a real loopback TCP connection, fed by a hub::Fanout: direct gathered writes,
+// resuming after a full socket buffer, the shard's write batcher, the end of a stream and the
+// write-stall limit.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,11 +11,15 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 
+#include "../hub/manual_loop.hpp"
+#include "liveorigin/hub/fanout.hpp"
 #include "liveorigin/media/packet.hpp"
 #include "liveorigin/net/sender.hpp"
 #include "liveorigin/net/server_context.hpp"
+#include "liveorigin/net/shards.hpp"
 
 namespace liveorigin::net {
 namespace {
@@ -33,6 +38,20 @@ media::PacketPtr video(std::uint32_t timestamp, std::size_t size, std::uint8_t s
 
 Bytes as_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
+// A loop over the test's io_context whose write ticks come from a real WriteBatcher.
+class BatchingLoop : public hub::Loop {
+ public:
+  BatchingLoop(asio::io_context& context, std::chrono::milliseconds interval)
+      : context_(context), batcher_(context, interval) {}
+  void post(std::function<void()> task) override { asio::post(context_, std::move(task)); }
+  bool running_in_this_thread() const override { return true; }
+  void at_next_write_tick(std::function<void()> flush) override { batcher_.defer(std::move(flush)); }
+
+ private:
+  asio::io_context& context_;
+  WriteBatcher batcher_;
+};
+
 class SenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -42,9 +61,12 @@ class SenderTest : public ::testing::Test {
     acceptor.accept(*server);
   }
 
-  std::shared_ptr<Sender> make_sender(WriteBatcher* batcher = nullptr) {
-    return std::make_shared<Sender>(server, WireFormat::flv, hub::PlayerQueue::Options{4000, 64u << 20},
-                                    stats, "test", batcher);
+  // A sender playing from `fanout` (by default one that wakes its players at every packet).
+  std::shared_ptr<Sender> make_sender(hub::Fanout* fanout = nullptr) {
+    auto sender = std::make_shared<Sender>(server, WireFormat::flv, hub::PlayerFeed::Options{4000, 64u << 20},
+                                           stats, "test");
+    (fanout ? *fanout : *direct).join(sender->feed(), {});
+    return sender;
   }
 
   // Runs the loop until `done` or the deadline; false on the deadline.
@@ -69,6 +91,8 @@ class SenderTest : public ::testing::Test {
   tcp::socket client{context};
   std::shared_ptr<tcp::socket> server;
   ServerStats stats;
+  hub::testing::ManualLoop direct_loop;
+  std::shared_ptr<hub::Fanout> direct = std::make_shared<hub::Fanout>(direct_loop);
 };
 
 TEST_F(SenderTest, WritesControlThenMediaInOrder) {
@@ -78,9 +102,9 @@ TEST_F(SenderTest, WritesControlThenMediaInOrder) {
   for (std::uint32_t i = 0; i < 3; ++i) {
     auto packet = video(i * 40, 1000 + i, std::uint8_t(i));
     expected.insert(expected.end(), packet->flv_tag.begin(), packet->flv_tag.end());
-    sender->on_packet(packet);
+    direct->deliver(packet);
   }
-  // Without a batcher every write happens inside the call: nothing waits for the loop.
+  // Without batching every write happens inside the call: nothing waits for the loop.
   EXPECT_EQ(sender->bytes_sent(), expected.size());
   EXPECT_EQ(read_exactly(expected.size()), expected);
   EXPECT_EQ(stats.bytes_out.load(), expected.size());
@@ -92,9 +116,15 @@ TEST_F(SenderTest, ResumesWhereTheKernelStoppedWhenTheSocketBufferIsFull) {
   for (std::uint32_t i = 0; i < 160; ++i) {  // 10 MiB, far more than the socket buffers hold
     auto packet = video(i, 64 * 1024, std::uint8_t(i * 7));
     expected.insert(expected.end(), packet->flv_tag.begin(), packet->flv_tag.end());
-    sender->on_packet(packet);
+    direct->deliver(packet);
   }
   ASSERT_LT(sender->bytes_sent(), expected.size()) << "the socket took everything: the test proves nothing";
+  // The sender now waits with a batch half written; this packet's pass lets the ring drop the
+  // packets the sender has taken, which its batch must keep alive by itself.
+  auto last = video(200, 100, 9);
+  expected.insert(expected.end(), last->flv_tag.begin(), last->flv_tag.end());
+  direct->deliver(last);
+  EXPECT_LT(direct->packets_held(), 161u);
   Bytes received;
   std::thread reader([&] { received = read_exactly(expected.size()); });
   const bool all_sent = run_until([&] { return sender->bytes_sent() == expected.size(); });
@@ -105,15 +135,16 @@ TEST_F(SenderTest, ResumesWhereTheKernelStoppedWhenTheSocketBufferIsFull) {
 }
 
 TEST_F(SenderTest, BatcherGathersMediaUntilItsTickButNotControl) {
-  WriteBatcher batcher(context, 50ms);
-  auto sender = make_sender(&batcher);
+  BatchingLoop loop(context, 50ms);
+  auto fanout = std::make_shared<hub::Fanout>(loop);
+  auto sender = make_sender(fanout.get());
   sender->send_control(as_bytes("HEAD"));
   EXPECT_EQ(sender->bytes_sent(), 4u);  // control is written at once
   std::size_t media_bytes = 0;
   for (std::uint32_t i = 0; i < 3; ++i) {
     auto packet = video(i * 40, 500, 1);
     media_bytes += packet->flv_tag.size();
-    sender->on_packet(packet);
+    fanout->deliver(packet);
   }
   EXPECT_EQ(sender->bytes_sent(), 4u);  // media waits for the tick
   ASSERT_TRUE(run_until([&] { return sender->bytes_sent() == 4 + media_bytes; }, 2000ms));
@@ -121,19 +152,21 @@ TEST_F(SenderTest, BatcherGathersMediaUntilItsTickButNotControl) {
 }
 
 TEST_F(SenderTest, StreamEndWritesTheTailThenTheClosingWordsThenCloses) {
-  WriteBatcher batcher(context, 1000ms);  // the end must not wait for the tick
-  auto sender = make_sender(&batcher);
+  BatchingLoop loop(context, 1000ms);  // the end must not wait for the tick
+  auto fanout = std::make_shared<hub::Fanout>(loop);
+  auto sender = make_sender(fanout.get());
   Bytes expected;
   for (std::uint32_t i = 0; i < 4; ++i) {
     auto packet = video(i * 40, 300, std::uint8_t(i));
     expected.insert(expected.end(), packet->flv_tag.begin(), packet->flv_tag.end());
-    sender->on_packet(packet);
+    fanout->deliver(packet);
   }
+  EXPECT_EQ(sender->bytes_sent(), 0u);
   sender->set_end_handler([&] {
     sender->send_control(as_bytes("BYE"));
     sender->close_after_flush();
   });
-  sender->on_stream_end();
+  fanout->end();
   const Bytes bye = as_bytes("BYE");
   expected.insert(expected.end(), bye.begin(), bye.end());
   EXPECT_TRUE(sender->closed());
@@ -147,7 +180,7 @@ TEST_F(SenderTest, StreamEndWritesTheTailThenTheClosingWordsThenCloses) {
 TEST_F(SenderTest, PeerThatNeverReadsIsCutAfterTheWriteTimeout) {
   auto sender = make_sender();
   sender->set_write_timeout(200ms);
-  for (std::uint32_t i = 0; i < 160; ++i) sender->on_packet(video(i, 64 * 1024, 3));
+  for (std::uint32_t i = 0; i < 160; ++i) direct->deliver(video(i, 64 * 1024, 3));
   ASSERT_FALSE(sender->closed());
   ASSERT_TRUE(run_until([&] { return sender->closed(); }, 3000ms));
   EXPECT_EQ(stats.refused(Refusal::idle_timeout), 1u);
@@ -164,7 +197,7 @@ TEST_F(SenderTest, PeerThatReadsSlowlyIsNotCut) {
   for (std::uint32_t i = 0; i < 16; ++i) {
     auto packet = video(i, 64 * 1024, 5);
     total += packet->flv_tag.size();
-    sender->on_packet(packet);
+    direct->deliver(packet);
   }
   ASSERT_LT(sender->bytes_sent(), total);
   // The reader takes at most 64 KiB every 50 ms: progress, slower than the sender could go.
@@ -188,7 +221,7 @@ TEST_F(SenderTest, PeerThatHasGoneClosesTheSender) {
   auto sender = make_sender();
   client.close();
   const bool closed = run_until([&] {
-    sender->on_packet(video(0, 1000, 1));
+    direct->deliver(video(0, 1000, 1));
     return sender->closed();
   });
   EXPECT_TRUE(closed);
