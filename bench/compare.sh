@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Side by side: liveorigin (workers: 1) against nginx-rtmp (one worker) and the ideal writer, each
-# server pinned to one core, the load generator (liveorigin-bench) to the other. For each server it
-# sweeps the number of players until fewer than 95% of them are healthy, then prints a table with
-# the ratios liveorigin / nginx-rtmp and liveorigin / ideal writer. Everything stays on 127.0.0.1.
+# server pinned to one core, the load generator (liveorigin-bench) to the other. It sweeps the number
+# of players, measuring every server at each N in turn (REPEAT times, interleaved, so that a slow
+# phase of a shared machine hits them all), drops a server from the sweep once fewer than 95% of its
+# players are healthy, then prints a table with the ratios liveorigin / nginx-rtmp and liveorigin /
+# ideal writer (medians when repeated). Everything stays on 127.0.0.1.
 #
 #   bench/compare.sh                       # full sweep, results in $OUT/results.jsonl
 #   STEPS="400 1600" SERVERS="liveorigin-rtmp nginx-rtmp" bench/compare.sh
@@ -10,6 +12,7 @@
 #
 # Environment (defaults in brackets): BUILD [build-bench] OUT [/tmp/liveorigin-bench]
 #   STEPS [400 800 1600 2400 3200 4800 6400 8000]  SERVERS [liveorigin-rtmp liveorigin-flv nginx-rtmp ideal]
+#   REPEAT [1] runs of each server at each N (the table shows the median run and the range)
 #   DURATION [10] measurement window (s)   RATE [400] players connected per second
 #   WARMUP [5] seconds between the last player connecting and the window (GOP bursts drain)
 #   SERVER_CPU [0] GEN_CPU [1]             MAX_LOAD [2.5] wait for a 1-min load below this before a step
@@ -32,6 +35,7 @@ BUILD=${BUILD:-$ROOT/build-bench}
 OUT=${OUT:-/tmp/liveorigin-bench}
 STEPS=${STEPS:-"400 800 1600 2400 3200 4800 6400 8000"}
 SERVERS=${SERVERS:-"liveorigin-rtmp liveorigin-flv nginx-rtmp ideal"}
+REPEAT=${REPEAT:-1}
 DURATION=${DURATION:-10}
 RATE=${RATE:-400}
 WARMUP=${WARMUP:-5}
@@ -224,22 +228,28 @@ run_step() {  # SERVER PROTOCOL N: one measurement; prints the JSON line (empty 
   echo "$json" | python3 -c "import json,sys; j=json.load(sys.stdin); j['load1']=$load; j['server_alive']=bool($alive); print(json.dumps(j))"
 }
 
-for server in $SERVERS; do
-  protocol=$(protocol_of "$server")
-  for n in $STEPS; do
-    for attempt in $(seq 0 "$RETRIES"); do
-      line=$(run_step "$server" "$protocol" "$n")
-      others=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("others_cpu_pct", 0))')
-      if python3 -c "import sys; sys.exit(0 if $others <= $OTHERS_MAX else 1)"; then break; fi
-      [[ $attempt -lt $RETRIES ]] && log "others used $others% of a core during the step: measuring again"
+active=($SERVERS)
+for n in $STEPS; do
+  ((${#active[@]})) || break
+  for repeat in $(seq "$REPEAT"); do
+    for server in "${active[@]}"; do
+      for attempt in $(seq 0 "$RETRIES"); do
+        line=$(run_step "$server" "$(protocol_of "$server")" "$n")
+        others=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("others_cpu_pct", 0))')
+        if python3 -c "import sys; sys.exit(0 if $others <= $OTHERS_MAX else 1)"; then break; fi
+        [[ $attempt -lt $RETRIES ]] && log "others used $others% of a core during the step: measuring again"
+      done
+      echo "$line" >>"$RESULTS"
     done
-    echo "$line" >>"$RESULTS"
-    if echo "$line" | grep -q '"error"'; then break; fi
-    healthy=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["healthy_pct"])')
-    if python3 -c "import sys; sys.exit(0 if $healthy < 95 else 1)"; then
-      log "$server: $healthy% healthy at N=$n, stopping its sweep"
-      break
+  done
+  still=()
+  for server in "${active[@]}"; do
+    if python3 "$ROOT/bench/table.py" --healthy "$RESULTS" "$server" "$n"; then
+      still+=("$server")
+    else
+      log "$server: fewer than 95% healthy at N=$n, stopping its sweep"
     fi
   done
+  active=("${still[@]}")
 done
 print_table
