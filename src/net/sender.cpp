@@ -1,5 +1,7 @@
 #include "liveorigin/net/sender.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -142,7 +144,20 @@ bool Sender::gather() {
     batch_.iov.push_back({const_cast<std::uint8_t*>(wire.data()), wire.size()});
     batch_.borrowed.push_back(packet);
   }
+  if (!media_started_ && batch_.iov.size() > batch_.control.size()) {
+    media_started_ = true;
+    push_start();
+  }
   return !batch_.iov.empty();
+}
+
+// The first media write carries the start of the stream (the GOP cache) right after the play
+// reply. With Nagle, its last partial segment would wait for the ACK of that reply, which a player
+// with nothing to say delays by up to 40 ms: so this one write goes out with TCP_NODELAY, and
+// Nagle is back on for the rest of the stream (docs/performance.md, "Nagle").
+void Sender::push_start() {
+  const int on = 1;
+  if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) nodelay_ = true;
 }
 
 // One sendmsg of the batch's remaining bytes. True when the caller may write on; false when the
@@ -153,6 +168,11 @@ bool Sender::write_batch() {
   message.msg_iov = batch_.iov.data() + batch_.next;
   message.msg_iovlen = count;
   const ssize_t n = ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (nodelay_) {
+    const int off = 0;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &off, sizeof off);
+    nodelay_ = false;
+  }
   if (n < 0) {
     if (errno == EINTR) return true;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {

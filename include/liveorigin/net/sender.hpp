@@ -91,6 +91,7 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
   void pump();
   bool gather();
   bool write_batch();
+  void push_start();
   void wait_writable();
   bool finish();
   void account(std::size_t n);
@@ -102,6 +103,8 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
   bool waiting_ = false;   // an async_wait for writability is pending
   bool closing_ = false;
   bool closed_ = false;
+  bool media_started_ = false;  // the first media write is done (or under way)
+  bool nodelay_ = false;        // TCP_NODELAY is on for that write
   WireFormat format_;
   int fd_;  // the socket's, read here without touching the socket object
   Batch batch_;

@@ -110,6 +110,18 @@ TEST_F(SenderTest, WritesControlThenMediaInOrder) {
   EXPECT_EQ(stats.bytes_out.load(), expected.size());
 }
 
+TEST_F(SenderTest, NagleIsBackOnAfterTheFirstMediaWrite) {
+  auto sender = make_sender();
+  sender->send_control(as_bytes("REPLY"));
+  auto packet = video(0, 1000, 1);
+  direct->deliver(packet);  // the stream's start: written with TCP_NODELAY, then Nagle again
+  direct->deliver(video(40, 1000, 2));
+  asio::ip::tcp::no_delay nodelay(true);
+  server->get_option(nodelay);
+  EXPECT_FALSE(nodelay.value());
+  EXPECT_EQ(read_exactly(5 + 2 * packet->flv_tag.size()).size(), 5 + 2 * packet->flv_tag.size());
+}
+
 TEST_F(SenderTest, ResumesWhereTheKernelStoppedWhenTheSocketBufferIsFull) {
   auto sender = make_sender();
   Bytes expected;
