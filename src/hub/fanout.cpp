@@ -46,26 +46,43 @@ void Fanout::deliver(const media::PacketPtr& packet) {
 
 void Fanout::pass() {
   scheduled_ = false;
+  const std::size_t phases = std::max<std::size_t>(1, loop_.write_phases());
+  if (phase_keep_.size() != phases) {
+    phase_keep_.assign(phases, first_seq_);
+    phase_seen_.assign(phases, first_seq_);
+  }
+  const std::size_t phase = next_phase_++ % phases;
+  // This tick's players: every phases-th one, from `phase` on, starting at a random one of them.
+  const std::size_t n = feeds_.size();
+  const std::size_t count = n > phase ? (n - phase + phases - 1) / phases : 0;
+  const std::size_t start = count > 1 ? std::uniform_int_distribution<std::size_t>(0, count - 1)(random_) : 0;
+  auto feed_at = [&](std::size_t i) -> PlayerFeed*& { return feeds_[phase + (start + i) % count * phases]; };
+  constexpr std::size_t kAhead = 2;
   passing_ = true;
   std::uint64_t keep = end_seq();
-  const std::size_t n = feeds_.size();
-  const std::size_t start = n > 1 ? std::uniform_int_distribution<std::size_t>(0, n - 1)(random_) : 0;
-  constexpr std::size_t kAhead = 2;
-  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) prefetch_reader(feeds_[(start + i) % n]);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) prefetch_reader(feeds_[(start + i + kAhead) % n]);
-    const std::size_t index = (start + i) % n;
-    if (!feeds_[index]) continue;
-    feeds_[index]->enforce_limits();
-    feeds_[index]->reader_.on_feed();
-    if (feeds_[index]) keep = std::min(keep, feeds_[index]->cursor_);  // it may have left
+  for (std::size_t i = 0; i < std::min(count, kAhead); ++i) prefetch_reader(feed_at(i));
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i + kAhead < count) prefetch_reader(feed_at(i + kAhead));
+    PlayerFeed*& feed = feed_at(i);
+    if (!feed) continue;
+    feed->enforce_limits();
+    feed->reader_.on_feed();
+    if (feed) keep = std::min(keep, feed->cursor_);  // it may have left
   }
   passing_ = false;
   std::erase(feeds_, nullptr);
+  phase_keep_[phase] = keep;
+  phase_seen_[phase] = end_seq();
   // Every reader is past these packets (a writer still sending one holds its own reference).
-  while (first_seq_ < keep) {
+  const std::uint64_t release = *std::min_element(phase_keep_.begin(), phase_keep_.end());
+  while (first_seq_ < release) {
     ring_.pop_front();
     ++first_seq_;
+  }
+  // The other phases' players have not seen the newest packets yet: they are next.
+  if (*std::min_element(phase_seen_.begin(), phase_seen_.end()) < end_seq()) {
+    scheduled_ = true;
+    loop_.at_next_write_tick([self = shared_from_this()] { self->pass(); });
   }
 }
 

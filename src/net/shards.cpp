@@ -6,17 +6,17 @@
 
 namespace liveorigin::net {
 
-WriteBatcher::WriteBatcher(boost::asio::io_context& context, std::chrono::milliseconds interval)
-    : timer_(context), interval_(interval) {}
+WriteBatcher::WriteBatcher(boost::asio::io_context& context, std::chrono::microseconds tick)
+    : timer_(context), tick_(tick) {}
 
 void WriteBatcher::defer(std::function<void()> flush) {
   due_.push_back(std::move(flush));
   if (armed_) return;
   armed_ = true;
-  // Ticks keep one phase (multiples of the interval on the steady clock) instead of starting at
-  // the first packet: a packet then waits half an interval on average, not a whole one.
+  // Ticks fall on multiples of the tick on the steady clock instead of starting at the first
+  // packet: a packet then waits half an interval on average, not a whole one.
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  timer_.expires_at(std::chrono::steady_clock::time_point((now / interval_ + 1) * interval_));
+  timer_.expires_at(std::chrono::steady_clock::time_point((now / tick_ + 1) * tick_));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) tick();
   });
@@ -30,7 +30,10 @@ void WriteBatcher::tick() {
 }
 
 Shard::Shard(std::size_t index, std::chrono::milliseconds write_interval) : index_(index) {
-  if (write_interval.count() > 0) batcher_ = std::make_unique<WriteBatcher>(context_, write_interval);
+  if (write_interval.count() > 0) {
+    batcher_ = std::make_unique<WriteBatcher>(
+        context_, std::chrono::duration_cast<std::chrono::microseconds>(write_interval) / kWritePhases);
+  }
 }
 
 Shard::~Shard() = default;

@@ -61,7 +61,8 @@ class Fanout : public std::enable_shared_from_this<Fanout> {
     std::uint64_t offset;  // bytes of the stream before this packet
   };
 
-  // Tells every reader, starting at a random one so that no viewer is always served last.
+  // Tells this tick's readers (one phase of them: Loop::write_phases), starting at a random one
+  // so that no viewer is always served last.
   void pass();
   void leave(PlayerFeed& feed);
   const Entry& at(std::uint64_t seq) const { return ring_[seq - first_seq_]; }
@@ -72,6 +73,9 @@ class Fanout : public std::enable_shared_from_this<Fanout> {
   std::uint64_t first_seq_ = 0;
   std::uint64_t end_offset_ = 0;
   std::vector<PlayerFeed*> feeds_;  // a feed leaves in its destructor; null while a pass runs
+  std::size_t next_phase_ = 0;
+  std::vector<std::uint64_t> phase_keep_;  // per phase: the oldest packet its readers still need
+  std::vector<std::uint64_t> phase_seen_;  // per phase: the ring's end when its readers last woke
   bool passing_ = false;
   bool scheduled_ = false;
   bool ended_ = false;

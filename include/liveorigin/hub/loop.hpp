@@ -17,6 +17,10 @@ class Loop {
   // Runs `flush` at this loop's next write tick, so that the packets arriving until then reach
   // each player in one write; a loop that does not gather writes runs it at once.
   virtual void at_next_write_tick(std::function<void()> flush) = 0;
+  // How many write ticks make one write interval. A fanout wakes a different 1/phases of its
+  // players at each tick: each player still writes once per interval, but a tick's burst of writes
+  // (and so the wait of the last player in it) is 1/phases as long.
+  virtual std::size_t write_phases() const { return 1; }
 };
 
 }  // namespace liveorigin::hub

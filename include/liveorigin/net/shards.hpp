@@ -23,7 +23,8 @@ namespace liveorigin::net {
 // latency. Control bytes never wait for it.
 class WriteBatcher {
  public:
-  WriteBatcher(boost::asio::io_context& context, std::chrono::milliseconds interval);
+  // tick: the write interval divided by the phases of the shard's players (Shard::write_phases).
+  WriteBatcher(boost::asio::io_context& context, std::chrono::microseconds tick);
   // Runs `flush` at the next tick (a stream's fanout: it wakes its players).
   void defer(std::function<void()> flush);
 
@@ -31,7 +32,7 @@ class WriteBatcher {
   void tick();
 
   boost::asio::steady_timer timer_;
-  std::chrono::milliseconds interval_;
+  std::chrono::microseconds tick_;
   std::vector<std::function<void()>> due_;
   std::vector<std::function<void()>> running_;
   bool armed_ = false;
@@ -45,10 +46,14 @@ class Shard : public hub::Loop {
   void post(std::function<void()> task) override;
   bool running_in_this_thread() const override;
   void at_next_write_tick(std::function<void()> flush) override;
+  std::size_t write_phases() const override { return batcher_ ? kWritePhases : 1; }
   boost::asio::io_context& context() { return context_; }
   std::size_t index() const { return index_; }
 
  private:
+  // Players of a stream are written in 4 groups, one per quarter of the write interval.
+  static constexpr std::size_t kWritePhases = 4;
+
   std::size_t index_;
   mutable boost::asio::io_context context_{1};  // one thread per context: Asio may skip its locking
   std::unique_ptr<WriteBatcher> batcher_;       // null: media is written as it arrives

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -84,6 +85,27 @@ TEST_F(FanoutTest, ReadersWakeOncePerTickWhateverTheNumberOfPackets) {
   EXPECT_EQ(a.packets.size(), 5u);
   EXPECT_EQ(b.packets.size(), 5u);
   EXPECT_EQ(batched->packets_held(), 0u);  // both have read everything
+}
+
+TEST_F(FanoutTest, PhasesWakeAQuarterOfTheReadersPerTickAndAllOfThemPerInterval) {
+  ManualLoop gathering(true, 4);
+  auto batched = std::make_shared<Fanout>(gathering);
+  std::vector<std::unique_ptr<Reader>> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.push_back(std::make_unique<Reader>());
+    batched->join(readers.back()->feed(), {});
+  }
+  batched->deliver(testing::video(0, true));
+  auto served = [&] {
+    return std::count_if(readers.begin(), readers.end(), [](const auto& r) { return r->packets.size() == 1; });
+  };
+  for (int tick = 1; tick <= 4; ++tick) {
+    gathering.tick();
+    EXPECT_EQ(served(), 2 * tick);
+    EXPECT_EQ(batched->packets_held(), tick < 4 ? 1u : 0u);  // kept until the last phase read it
+  }
+  gathering.tick();  // nothing new: no further tick was asked for
+  EXPECT_EQ(served(), 8);
 }
 
 TEST_F(FanoutTest, RingKeepsPacketsUntilTheSlowestReaderHasReadThem) {
