@@ -12,9 +12,10 @@ bool is_header(const media::Packet& p) {
   return p.sequence_header || p.type == media::MediaType::data;
 }
 
-// Asks the CPU for a reader's state before the pass reaches it. With thousands of players each
-// reader's object has left the cache since the last tick, and waiting for its lines one by one
-// was the largest part of the server's own work per write.
+// Asks the CPU for a reader's state before the pass reaches it: with thousands of players each
+// reader's object has left the cache since its last visit. (On the paravirtualised benchmark VM
+// the first touch still costs ~370 ns per visit, most likely address translation after the
+// previous player's syscall, which a prefetch cannot hide: docs/performance.md, "Profile".)
 void prefetch_reader(const PlayerFeed* feed) {
   if (!feed) return;
   const char* base = reinterpret_cast<const char*>(feed) - 64;  // the reader's vtable pointer
@@ -56,18 +57,18 @@ void Fanout::pass() {
   const std::size_t n = feeds_.size();
   const std::size_t count = n > phase ? (n - phase + phases - 1) / phases : 0;
   const std::size_t start = count > 1 ? std::uniform_int_distribution<std::size_t>(0, count - 1)(random_) : 0;
-  auto feed_at = [&](std::size_t i) -> PlayerFeed*& { return feeds_[phase + (start + i) % count * phases]; };
+  auto index_of = [&](std::size_t i) { return phase + (start + i) % count * phases; };
   constexpr std::size_t kAhead = 2;
   passing_ = true;
   std::uint64_t keep = end_seq();
-  for (std::size_t i = 0; i < std::min(count, kAhead); ++i) prefetch_reader(feed_at(i));
+  for (std::size_t i = 0; i < std::min(count, kAhead); ++i) prefetch_reader(feeds_[index_of(i)]);
   for (std::size_t i = 0; i < count; ++i) {
-    if (i + kAhead < count) prefetch_reader(feed_at(i + kAhead));
-    PlayerFeed*& feed = feed_at(i);
-    if (!feed) continue;
-    feed->enforce_limits();
-    feed->reader_.on_feed();
-    if (feed) keep = std::min(keep, feed->cursor_);  // it may have left
+    if (i + kAhead < count) prefetch_reader(feeds_[index_of(i + kAhead)]);
+    const std::size_t index = index_of(i);
+    if (!feeds_[index]) continue;
+    feeds_[index]->enforce_limits();
+    feeds_[index]->reader_.on_feed();
+    if (feeds_[index]) keep = std::min(keep, feeds_[index]->cursor_);  // it may have left
   }
   passing_ = false;
   std::erase(feeds_, nullptr);
