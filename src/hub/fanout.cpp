@@ -26,7 +26,17 @@ void prefetch_reader(const PlayerFeed* feed) {
 }  // namespace
 
 Fanout::Fanout(Loop& loop)
-    : loop_(loop), random_(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(this))) {}
+    : loop_(loop),
+      groups_(std::max<std::size_t>(1, loop.write_phases())),
+      group_keep_(groups_.size(), 0),
+      group_seen_(groups_.size(), 0),
+      random_(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(this))) {}
+
+std::size_t Fanout::readers() const {
+  std::size_t n = 0;
+  for (const auto& group : groups_) n += group.size();
+  return n;
+}
 
 Fanout::~Fanout() = default;
 
@@ -34,7 +44,7 @@ void Fanout::deliver(const media::PacketPtr& packet) {
   if (ended_) return;
   ring_.push_back({packet, end_offset_});
   end_offset_ += packet->flv_tag.size();
-  if (feeds_.empty()) {
+  if (readers() == 0) {
     // Nobody reads here: a reader that joins later starts after this packet anyway.
     first_seq_ = end_seq();
     ring_.clear();
@@ -47,57 +57,58 @@ void Fanout::deliver(const media::PacketPtr& packet) {
 
 void Fanout::pass() {
   scheduled_ = false;
-  const std::size_t phases = std::max<std::size_t>(1, loop_.write_phases());
-  if (phase_keep_.size() != phases) {
-    phase_keep_.assign(phases, first_seq_);
-    phase_seen_.assign(phases, first_seq_);
-  }
-  const std::size_t phase = next_phase_++ % phases;
-  // This tick's players: every phases-th one, from `phase` on, starting at a random one of them.
-  const std::size_t n = feeds_.size();
-  const std::size_t count = n > phase ? (n - phase + phases - 1) / phases : 0;
+  // This tick's group of players, starting at a random one of them.
+  const std::size_t g = next_group_++ % groups_.size();
+  std::vector<PlayerFeed*>& group = groups_[g];
+  const std::size_t count = group.size();
   const std::size_t start = count > 1 ? std::uniform_int_distribution<std::size_t>(0, count - 1)(random_) : 0;
-  auto index_of = [&](std::size_t i) { return phase + (start + i) % count * phases; };
   constexpr std::size_t kAhead = 2;
   passing_ = true;
   std::uint64_t keep = end_seq();
-  for (std::size_t i = 0; i < std::min(count, kAhead); ++i) prefetch_reader(feeds_[index_of(i)]);
+  for (std::size_t i = 0; i < std::min(count, kAhead); ++i) prefetch_reader(group[(start + i) % count]);
   for (std::size_t i = 0; i < count; ++i) {
-    if (i + kAhead < count) prefetch_reader(feeds_[index_of(i + kAhead)]);
-    const std::size_t index = index_of(i);
-    if (!feeds_[index]) continue;
-    feeds_[index]->enforce_limits();
-    feeds_[index]->reader_.on_feed();
-    if (feeds_[index]) keep = std::min(keep, feeds_[index]->cursor_);  // it may have left
+    if (i + kAhead < count) prefetch_reader(group[(start + i + kAhead) % count]);
+    const std::size_t index = (start + i) % count;
+    if (!group[index]) continue;
+    group[index]->enforce_limits();
+    group[index]->reader_.on_feed();
+    if (group[index]) keep = std::min(keep, group[index]->cursor_);  // it may have left
   }
   passing_ = false;
-  std::erase(feeds_, nullptr);
-  phase_keep_[phase] = keep;
-  phase_seen_[phase] = end_seq();
+  compact();
+  group_keep_[g] = keep;
+  group_seen_[g] = end_seq();
   // Every reader is past these packets (a writer still sending one holds its own reference).
-  const std::uint64_t release = *std::min_element(phase_keep_.begin(), phase_keep_.end());
+  // Groups keep their members for good, so each group's mark holds until its next pass.
+  const std::uint64_t release = *std::min_element(group_keep_.begin(), group_keep_.end());
   while (first_seq_ < release) {
     ring_.pop_front();
     ++first_seq_;
   }
-  // The other phases' players have not seen the newest packets yet: they are next.
-  if (*std::min_element(phase_seen_.begin(), phase_seen_.end()) < end_seq()) {
+  // The other groups have not seen the newest packets yet: they are next.
+  if (*std::min_element(group_seen_.begin(), group_seen_.end()) < end_seq()) {
     scheduled_ = true;
     loop_.at_next_write_tick([self = shared_from_this()] { self->pass(); });
   }
+}
+
+void Fanout::compact() {
+  for (auto& group : groups_) std::erase(group, nullptr);
 }
 
 void Fanout::end() {
   if (ended_) return;
   ended_ = true;
   passing_ = true;
-  for (std::size_t i = 0; i < feeds_.size(); ++i) {
-    if (!feeds_[i]) continue;
-    feeds_[i]->end();
-    feeds_[i]->reader_.on_feed();
+  for (auto& group : groups_) {
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (!group[i]) continue;
+      group[i]->end();
+      group[i]->reader_.on_feed();
+    }
   }
   passing_ = false;
-  std::erase(feeds_, nullptr);
+  compact();
 }
 
 void Fanout::join(PlayerFeed& feed, std::vector<media::PacketPtr> start) {
@@ -108,7 +119,11 @@ void Fanout::join(PlayerFeed& feed, std::vector<media::PacketPtr> start) {
   feed.backlog_next_ = 0;
   feed.backlog_bytes_ = 0;
   for (const auto& packet : feed.backlog_) feed.backlog_bytes_ += packet->flv_tag.size();
-  feeds_.push_back(&feed);
+  // The smallest group; a feed stays in its group until it leaves.
+  feed.group_ = std::min_element(groups_.begin(), groups_.end(),
+                                 [](const auto& a, const auto& b) { return a.size() < b.size(); }) -
+                groups_.begin();
+  groups_[feed.group_].push_back(&feed);
   if (ended_) feed.end();
   feed.enforce_limits();
   // The start of the stream is written now: a viewer's picture should not wait for a tick.
@@ -116,13 +131,14 @@ void Fanout::join(PlayerFeed& feed, std::vector<media::PacketPtr> start) {
 }
 
 void Fanout::leave(PlayerFeed& feed) {
-  auto it = std::find(feeds_.begin(), feeds_.end(), &feed);
-  if (it == feeds_.end()) return;
+  auto& group = groups_[feed.group_];
+  auto it = std::find(group.begin(), group.end(), &feed);
+  if (it == group.end()) return;
   if (passing_) {
     *it = nullptr;  // the pass in progress skips it and compacts afterwards
   } else {
-    *it = feeds_.back();
-    feeds_.pop_back();
+    *it = group.back();
+    group.pop_back();
   }
 }
 

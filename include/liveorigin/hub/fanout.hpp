@@ -51,7 +51,7 @@ class Fanout : public std::enable_shared_from_this<Fanout> {
   // The feed starts with `start` (the stream's cached start), then reads live packets from here.
   void join(PlayerFeed& feed, std::vector<media::PacketPtr> start);
 
-  std::size_t readers() const { return feeds_.size(); }
+  std::size_t readers() const;
   std::size_t packets_held() const { return ring_.size(); }
 
  private:
@@ -61,9 +61,10 @@ class Fanout : public std::enable_shared_from_this<Fanout> {
     std::uint64_t offset;  // bytes of the stream before this packet
   };
 
-  // Tells this tick's readers (one phase of them: Loop::write_phases), starting at a random one
-  // so that no viewer is always served last.
+  // Tells this tick's readers (one group: Loop::write_phases), starting at a random one so that
+  // no viewer is always served last.
   void pass();
+  void compact();  // drops the slots of readers that left during a pass
   void leave(PlayerFeed& feed);
   const Entry& at(std::uint64_t seq) const { return ring_[seq - first_seq_]; }
   std::uint64_t end_seq() const { return first_seq_ + ring_.size(); }
@@ -72,10 +73,13 @@ class Fanout : public std::enable_shared_from_this<Fanout> {
   std::deque<Entry> ring_;  // references stay valid while packets are appended
   std::uint64_t first_seq_ = 0;
   std::uint64_t end_offset_ = 0;
-  std::vector<PlayerFeed*> feeds_;  // a feed leaves in its destructor; null while a pass runs
-  std::size_t next_phase_ = 0;
-  std::vector<std::uint64_t> phase_keep_;  // per phase: the oldest packet its readers still need
-  std::vector<std::uint64_t> phase_seen_;  // per phase: the ring's end when its readers last woke
+  // The readers, in one group per write phase, woken one group per tick. A feed stays in its
+  // group (so each group's marks below stay true) and leaves in its destructor; its slot is null
+  // while a pass runs.
+  std::vector<std::vector<PlayerFeed*>> groups_;
+  std::size_t next_group_ = 0;
+  std::vector<std::uint64_t> group_keep_;  // per group: the oldest packet its readers still need
+  std::vector<std::uint64_t> group_seen_;  // per group: the ring's end when its readers last woke
   bool passing_ = false;
   bool scheduled_ = false;
   bool ended_ = false;
@@ -120,6 +124,7 @@ class PlayerFeed {
   FeedReader& reader_;
   Options options_;
   std::shared_ptr<Fanout> fanout_;
+  std::size_t group_ = 0;                  // in the fanout
   std::uint64_t cursor_ = 0;               // next ring packet to read
   std::vector<media::PacketPtr> backlog_;  // read before the ring: the stream's start, kept headers
   std::size_t backlog_next_ = 0;

@@ -108,6 +108,31 @@ TEST_F(FanoutTest, PhasesWakeAQuarterOfTheReadersPerTickAndAllOfThemPerInterval)
   EXPECT_EQ(served(), 8);
 }
 
+TEST_F(FanoutTest, SlowReaderLosesNothingWhenOthersLeaveBetweenTicks) {
+  ManualLoop gathering(true, 4);
+  auto batched = std::make_shared<Fanout>(gathering);
+  std::vector<std::unique_ptr<Reader>> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.push_back(std::make_unique<Reader>());
+    batched->join(readers.back()->feed(), {});
+  }
+  Reader& slow = *readers.back();
+  slow.paused = true;
+  std::uint32_t ts = 0;
+  for (int round = 0; round < 3; ++round) {
+    readers.erase(readers.begin());  // another player leaves: the slow one must keep its packets
+    for (int tick = 0; tick < 4; ++tick) {
+      batched->deliver(testing::video(ts, ts == 0));
+      ts += 40;
+      gathering.tick();
+    }
+  }
+  slow.paused = false;
+  slow.read();
+  ASSERT_EQ(slow.packets.size(), 12u);
+  for (std::size_t i = 0; i < slow.packets.size(); ++i) EXPECT_EQ(slow.packets[i]->timestamp, 40 * i);
+}
+
 TEST_F(FanoutTest, RingKeepsPacketsUntilTheSlowestReaderHasReadThem) {
   Reader fast, slow;
   fanout->join(fast.feed(), {});
