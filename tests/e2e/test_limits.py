@@ -14,6 +14,7 @@ import struct
 import time
 
 import apiclient
+from flvstream import FlvClient
 from harness import HOST, http_get, wait_live
 from rtmpraw import RtmpClient, handshake, rtmp_status, wait_closed
 from test_robustness import assert_rejected, garbage, healthy_stream, http_reaction, send_ignoring_close, \
@@ -274,6 +275,49 @@ def test_player_that_never_reads(servers, clients):
     finally:
         for s in stuck:
             s.close()
+    assert plays(server, "ok")
+
+
+def skips(tags):
+    """Indexes (in the list of video frames) where a player's video jumps ahead by more than 1 s."""
+    video = [t for t in tags if t is not None and t.is_video and not t.is_avc_sequence_header]
+    return [i for i in range(1, len(video)) if video[i].timestamp - video[i - 1].timestamp > 1000]
+
+
+def test_slow_player_skips_to_the_next_key_frame(servers, clients):
+    """A player that reads, but slower than the stream, skips to the next key frame once
+    limits.player_queue of media waits for it (PRODUCT.md 4): its video resumes on a key frame with
+    nothing undecodable in between, the server says so in its log, and the ffmpeg player beside it
+    is unaffected."""
+    server = servers.start({"limits": {"player_queue": 1, "idle_timeout": 60}})
+    clients.publish(server, "ok")
+    wait_live(server, "ok")
+    player = clients.rtmp_player(server, "ok")
+    slow = FlvClient(HOST, server.http_port, "/live/ok.flv", timeout=20)
+    # A small window so the backlog reaches the server soon, not so small that reading at full
+    # speed later is slower than the stream.
+    slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    tags = []
+    try:
+        # About 10 tags per second against the stream's ~68: the backlog grows until it is cut.
+        deadline = time.monotonic() + 90
+        while "player too slow" not in server.log_text():
+            assert time.monotonic() < deadline, f"the slow player was never skipped\n{server.log_tail()}"
+            tags.append(slow.read_tag())
+            time.sleep(0.1)
+        # Then at full speed: through what the socket buffers still hold, to the skip.
+        deadline = time.monotonic() + 40
+        while not skips(tags) and time.monotonic() < deadline:
+            tags.append(slow.read_tag())
+    finally:
+        slow.close()
+    video = [t for t in tags if t is not None and t.is_video and not t.is_avc_sequence_header]
+    gaps = skips(tags)
+    assert gaps, f"no skip in the slow player's stream ({len(video)} video tags, up to " \
+                 f"{video[-1].timestamp if video else None} ms)"
+    for i in gaps:
+        assert video[i].is_keyframe, f"video resumed on a non-key frame at {video[i].timestamp} ms"
+    assert player.poll() is None, f"the reading ffmpeg player ended too:\n{player.output()[-2000:]}"
     assert plays(server, "ok")
 
 
