@@ -60,9 +60,9 @@ class RateLimiter {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Router& router, net::ConfigStore& config, RateLimiter& limiter,
-          net::ServerStats& stats, std::atomic<std::int64_t>& open, net::PeerConnections& peers)
-      : count_(open, peers, socket), socket_(std::move(socket)), router_(router), config_(config),
+  Session(tcp::socket socket, net::ConnectionCount place, const Router& router, net::ConfigStore& config,
+          RateLimiter& limiter, net::ServerStats& stats)
+      : count_(std::move(place)), socket_(std::move(socket)), router_(router), config_(config),
         limiter_(limiter), stats_(stats), timer_(socket_.get_executor()) {
     boost::system::error_code ec;
     const auto peer = socket_.remote_endpoint(ec);
@@ -159,7 +159,7 @@ class Session : public std::enable_shared_from_this<Session> {
     socket_.close(ignored);
   }
 
-  net::ConnectionCount count_;  // before socket_: counted from the socket before it is moved in
+  net::ConnectionCount count_;
   tcp::socket socket_;
   const Router& router_;
   net::ConfigStore& config_;
@@ -184,10 +184,10 @@ struct ApiServer::Impl {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
       if (ec) {
         spdlog::warn("api: accept failed: {}", ec.message());
-      } else if (net::admit_connection("api", socket, self->config.get()->limits, self->connections.load(),
-                                       self->peers, self->stats)) {
-        std::make_shared<Session>(std::move(socket), self->router, self->config, self->limiter, self->stats,
-                                  self->connections, self->peers)
+      } else if (auto place = net::admit_connection("api", socket, self->config.get()->limits, self->connections,
+                                                    self->peers, self->stats)) {
+        std::make_shared<Session>(std::move(socket), std::move(*place), self->router, self->config, self->limiter,
+                                  self->stats)
             ->start();
       }  // else the socket is closed here
       self->accept_next();

@@ -176,14 +176,14 @@ int Server::run() {
     p.build_recording(*config);
     p.rtmp = std::make_shared<net::Listener>(
         p.context, config->server.rtmp, "rtmp",
-        [&context = p.context](asio::ip::tcp::socket socket, net::Shard& shard) {
-          net::start_rtmp_session(context, std::move(socket), shard);
+        [&context = p.context](asio::ip::tcp::socket socket, net::Shard& shard, net::ConnectionCount place) {
+          net::start_rtmp_session(context, std::move(socket), shard, std::move(place));
         });
     p.http = std::make_shared<net::Listener>(
         p.context, config->server.http, "http",
         [&context = p.context, services = http::MediaServices{&p.hls.library()}](
-            asio::ip::tcp::socket socket, net::Shard& shard) {
-          http::start_media_session(context, std::move(socket), shard, services);
+            asio::ip::tcp::socket socket, net::Shard& shard, net::ConnectionCount place) {
+          http::start_media_session(context, std::move(socket), shard, std::move(place), services);
         });
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

@@ -37,8 +37,9 @@ std::chrono::milliseconds seconds(double s) {
 
 class MediaSession : public std::enable_shared_from_this<MediaSession> {
  public:
-  MediaSession(net::ServerContext& server, tcp::socket socket, net::Shard& shard, MediaServices services)
-      : server_(server), services_(services), shard_(shard), count_(server.stats, socket),
+  MediaSession(net::ServerContext& server, tcp::socket socket, net::Shard& shard, net::ConnectionCount place,
+               MediaServices services)
+      : server_(server), services_(services), shard_(shard), count_(std::move(place)),
         socket_(std::make_shared<tcp::socket>(std::move(socket))), config_(server.config.get()),
         timer_(shard.context()) {
     boost::system::error_code ec;
@@ -231,8 +232,8 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
 }  // namespace
 
 void start_media_session(net::ServerContext& server, tcp::socket socket, net::Shard& shard,
-                         MediaServices services) {
-  std::make_shared<MediaSession>(server, std::move(socket), shard, services)->start();
+                         net::ConnectionCount place, MediaServices services) {
+  std::make_shared<MediaSession>(server, std::move(socket), shard, std::move(place), services)->start();
 }
 
 }  // namespace liveorigin::http

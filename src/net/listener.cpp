@@ -54,10 +54,12 @@ void Listener::accept_next() {
       return;
     }
     auto& stats = self->server_.stats;
-    if (admit_connection(self->name_, socket, self->server_.config.get()->limits, stats.connections.load(),
-                         stats.peers, stats)) {
-      asio::post(shard.context(), [handler = self->handler_, socket = std::move(socket), &shard]() mutable {
-        handler(std::move(socket), shard);
+    // Listeners accept on shard 0 only, so taking a place here cannot race another admission.
+    if (auto place = admit_connection(self->name_, socket, self->server_.config.get()->limits, stats.connections,
+                                      stats.peers, stats)) {
+      asio::post(shard.context(), [handler = self->handler_, socket = std::move(socket), &shard,
+                                   place = std::move(*place)]() mutable {
+        handler(std::move(socket), shard, std::move(place));
       });
     }  // else the socket is closed here
     self->accept_next();

@@ -49,8 +49,8 @@ rtmp::Limits codec_limits(const config::Limits& limits) {
 
 class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
  public:
-  RtmpSession(ServerContext& server, tcp::socket socket, Shard& shard)
-      : server_(server), shard_(shard), count_(server.stats, socket),
+  RtmpSession(ServerContext& server, tcp::socket socket, Shard& shard, ConnectionCount place)
+      : server_(server), shard_(shard), count_(std::move(place)),
         socket_(std::make_shared<tcp::socket>(std::move(socket))),
         config_(server.config.get()), codec_(codec_limits(config_->limits)),
         timer_(shard.context()), started_(Clock::now()), read_buffer_(kSmallReadBuffer) {
@@ -358,8 +358,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
 }  // namespace
 
-void start_rtmp_session(ServerContext& server, tcp::socket socket, Shard& shard) {
-  std::make_shared<RtmpSession>(server, std::move(socket), shard)->start();
+void start_rtmp_session(ServerContext& server, tcp::socket socket, Shard& shard, ConnectionCount place) {
+  std::make_shared<RtmpSession>(server, std::move(socket), shard, std::move(place))->start();
 }
 
 }  // namespace liveorigin::net

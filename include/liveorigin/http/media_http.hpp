@@ -3,9 +3,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "liveorigin/net/connection_count.hpp"
+
 namespace liveorigin::net {
 class Shard;
-struct ServerContext;
 }  // namespace liveorigin::net
 
 namespace liveorigin::hls {
@@ -19,8 +20,9 @@ struct MediaServices {
   hls::Library* hls = nullptr;  // null: no HLS routes
 };
 
-// Takes over an accepted socket on its shard; the session lives until the connection ends.
+// Takes over an accepted socket and its place in the connection count on its shard; the session
+// lives until the connection ends.
 void start_media_session(net::ServerContext& server, boost::asio::ip::tcp::socket socket,
-                         net::Shard& shard, MediaServices services = {});
+                         net::Shard& shard, net::ConnectionCount place, MediaServices services = {});
 
 }  // namespace liveorigin::http

@@ -1,11 +1,14 @@
-// Open connections in total and per peer address: counted for as long as a connection exists,
-// checked against limits.max_connections and max_connections_per_ip when one is accepted.
+// Open connections in total and per peer address: a connection is counted from the moment it is
+// admitted at accept until it is gone, and checked against limits.max_connections and
+// max_connections_per_ip when one is accepted.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -14,41 +17,37 @@
 
 namespace liveorigin::net {
 
+// One connection's place in a tally; held by its session, released when that ends. Movable so
+// the accepting thread can take the place and hand it on with the socket.
 class ConnectionCount {
  public:
-  // The media listeners' tally (RTMP + HTTP): ServerStats::connections and ::peers.
-  ConnectionCount(ServerStats& stats, const boost::asio::ip::tcp::socket& socket)
-      : ConnectionCount(stats.connections, stats.peers, socket) {}
-  // Another tally (the API keeps its own).
-  ConnectionCount(std::atomic<std::int64_t>& total, PeerConnections& peers,
-                  const boost::asio::ip::tcp::socket& socket)
-      : total_(total), peers_(peers) {
-    ++total_;
-    boost::system::error_code ec;
-    const auto peer = socket.remote_endpoint(ec);
-    if (!ec) {
-      ip_ = peer.address().to_string();
-      peers_.add(ip_);
-    }
+  ConnectionCount(std::atomic<std::int64_t>& total, PeerConnections& peers, std::string ip)
+      : total_(&total), peers_(&peers), ip_(std::move(ip)) {
+    ++*total_;
+    if (!ip_.empty()) peers_->add(ip_);
   }
+  ConnectionCount(ConnectionCount&& other) noexcept
+      : total_(std::exchange(other.total_, nullptr)), peers_(other.peers_), ip_(std::move(other.ip_)) {}
+  ConnectionCount& operator=(ConnectionCount&&) = delete;
   ~ConnectionCount() {
-    --total_;
-    if (!ip_.empty()) peers_.remove(ip_);
+    if (!total_) return;  // moved from
+    --*total_;
+    if (!ip_.empty()) peers_->remove(ip_);
   }
-  ConnectionCount(const ConnectionCount&) = delete;
-  ConnectionCount& operator=(const ConnectionCount&) = delete;
 
  private:
-  std::atomic<std::int64_t>& total_;
-  PeerConnections& peers_;
+  std::atomic<std::int64_t>* total_;
+  PeerConnections* peers_;
   std::string ip_;
 };
 
 // At accept: whether a new connection still fits limits.max_connections and
-// max_connections_per_ip, given the `open` ones and `peers` of its tally. A refusal is logged as
+// max_connections_per_ip in the tally (`total`, `peers`); if so, its place, taken at once, so a
+// burst of accepts cannot overshoot. Admissions to one tally must come from one thread (the
+// listeners' accept thread, or the API's). A refusal is logged as
 // "NAME: refused IP:PORT: ... (reason)" and counted in `stats`; the caller then drops the socket.
-bool admit_connection(std::string_view name, const boost::asio::ip::tcp::socket& socket,
-                      const config::Limits& limits, std::int64_t open, const PeerConnections& peers,
-                      ServerStats& stats);
+std::optional<ConnectionCount> admit_connection(std::string_view name, const boost::asio::ip::tcp::socket& socket,
+                                                const config::Limits& limits, std::atomic<std::int64_t>& total,
+                                                PeerConnections& peers, ServerStats& stats);
 
 }  // namespace liveorigin::net

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/net/connection_count.hpp"
 
 namespace liveorigin::net {
 
@@ -19,8 +20,9 @@ struct ServerContext;
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // Runs on the connection's shard, which owns the socket from then on.
-  using Handler = std::function<void(boost::asio::ip::tcp::socket socket, Shard& shard)>;
+  // Runs on the connection's shard, which owns the socket from then on; `place` is its count in
+  // limits.max_connections, taken at accept.
+  using Handler = std::function<void(boost::asio::ip::tcp::socket socket, Shard& shard, ConnectionCount place)>;
 
   // Binds now, so a taken port is an error at start-up (throws std::runtime_error with the address).
   Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler);

@@ -3,12 +3,16 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "liveorigin/net/connection_count.hpp"
+
 namespace liveorigin::net {
 
 class Shard;
 struct ServerContext;
 
-// Takes over an accepted socket on its shard; the session lives until the connection ends.
-void start_rtmp_session(ServerContext& server, boost::asio::ip::tcp::socket socket, Shard& shard);
+// Takes over an accepted socket and its place in the connection count on its shard; the session
+// lives until the connection ends.
+void start_rtmp_session(ServerContext& server, boost::asio::ip::tcp::socket socket, Shard& shard,
+                        ConnectionCount place);
 
 }  // namespace liveorigin::net

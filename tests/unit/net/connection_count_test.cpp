@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <boost/asio/io_context.hpp>
 
 namespace liveorigin::net {
@@ -22,50 +24,85 @@ class ConnectionLimits : public ::testing::Test {
     limits.max_connections_per_ip = 2;
   }
 
+  std::optional<ConnectionCount> admit() {
+    return admit_connection("test", accepted, limits, stats.connections, stats.peers, stats);
+  }
+
   asio::io_context context;
   tcp::socket client{context};
   tcp::socket accepted{context};
   config::Limits limits;
-  PeerConnections peers;
   ServerStats stats;
 };
 
-TEST_F(ConnectionLimits, AdmitsUnderBothLimits) {
-  peers.add("127.0.0.1");
-  EXPECT_TRUE(admit_connection("test", accepted, limits, 2, peers, stats));
-  EXPECT_EQ(stats.refused(Refusal::max_connections), 0u);
-  EXPECT_EQ(stats.refused(Refusal::max_connections_per_ip), 0u);
+TEST_F(ConnectionLimits, AdmitsUnderBothLimitsAndCountsAtOnce) {
+  stats.peers.add("127.0.0.1");
+  stats.connections = 2;
+  {
+    const auto place = admit();
+    ASSERT_TRUE(place);
+    EXPECT_EQ(stats.connections.load(), 3);
+    EXPECT_EQ(stats.peers.count("127.0.0.1"), 2);
+    EXPECT_EQ(stats.refused(Refusal::max_connections), 0u);
+    EXPECT_EQ(stats.refused(Refusal::max_connections_per_ip), 0u);
+  }
+  EXPECT_EQ(stats.connections.load(), 2);
+  EXPECT_EQ(stats.peers.count("127.0.0.1"), 1);
 }
 
 TEST_F(ConnectionLimits, RefusesPastTheTotal) {
-  EXPECT_FALSE(admit_connection("test", accepted, limits, 3, peers, stats));
+  stats.connections = 3;
+  EXPECT_FALSE(admit());
+  EXPECT_EQ(stats.connections.load(), 3);
   EXPECT_EQ(stats.refused(Refusal::max_connections), 1u);
   EXPECT_EQ(stats.refused(Refusal::max_connections_per_ip), 0u);
 }
 
+// A burst of accepts, before any session has started: the places taken at accept stop the one
+// past the limit.
+TEST_F(ConnectionLimits, ABurstOfAcceptsStopsAtTheLimit) {
+  limits.max_connections_per_ip = 100;
+  std::vector<ConnectionCount> held;
+  while (auto place = admit()) held.push_back(std::move(*place));
+  EXPECT_EQ(held.size(), 3u);
+  EXPECT_EQ(stats.refused(Refusal::max_connections), 1u);
+  held.pop_back();
+  EXPECT_TRUE(admit());
+}
+
 TEST_F(ConnectionLimits, RefusesPastThePerAddressLimit) {
-  peers.add("127.0.0.1");
-  peers.add("127.0.0.1");
-  peers.add("10.0.0.1");
-  EXPECT_FALSE(admit_connection("test", accepted, limits, 0, peers, stats));
+  stats.peers.add("127.0.0.1");
+  stats.peers.add("127.0.0.1");
+  stats.peers.add("10.0.0.1");
+  EXPECT_FALSE(admit());
   EXPECT_EQ(stats.refused(Refusal::max_connections_per_ip), 1u);
-  peers.remove("127.0.0.1");
-  EXPECT_TRUE(admit_connection("test", accepted, limits, 0, peers, stats));
+  stats.peers.remove("127.0.0.1");
+  EXPECT_TRUE(admit());
 }
 
 TEST_F(ConnectionLimits, CountsInTheTallyItIsGiven) {
   std::atomic<std::int64_t> api_total{0};
   PeerConnections api_peers;
   {
-    ConnectionCount api(api_total, api_peers, accepted);
-    ConnectionCount media(stats, accepted);
+    const auto api = admit_connection("api", accepted, limits, api_total, api_peers, stats);
+    ASSERT_TRUE(api);
     EXPECT_EQ(api_total.load(), 1);
     EXPECT_EQ(api_peers.count("127.0.0.1"), 1);
-    EXPECT_EQ(stats.connections.load(), 1);
-    EXPECT_EQ(stats.peers.count("127.0.0.1"), 1);
+    EXPECT_EQ(stats.connections.load(), 0);
+    EXPECT_EQ(stats.peers.count("127.0.0.1"), 0);
   }
   EXPECT_EQ(api_total.load(), 0);
   EXPECT_EQ(api_peers.count("127.0.0.1"), 0);
+}
+
+TEST_F(ConnectionLimits, AMovedPlaceIsReleasedOnce) {
+  {
+    auto place = admit();
+    ASSERT_TRUE(place);
+    ConnectionCount moved(std::move(*place));
+    place.reset();
+    EXPECT_EQ(stats.connections.load(), 1);
+  }
   EXPECT_EQ(stats.connections.load(), 0);
   EXPECT_EQ(stats.peers.count("127.0.0.1"), 0);
 }
