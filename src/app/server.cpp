@@ -34,7 +34,7 @@ struct Server::Parts {
         shards(static_cast<std::size_t>(config.server.workers),
                std::chrono::milliseconds(std::llround(config.server.write_interval * 1000))),
         store(std::move(config)),
-        context{hub, store, shards, {}},
+        context{hub, store, shards, {}, {}, {}},
         signals(shards.at(0).context()),
         grace(shards.at(0).context()) {}
 

@@ -285,16 +285,12 @@ void read_server(MapReader r, ServerConfig& s) {
     read_listen(rtmp, s.rtmp);
     rtmp.finish();
   }
+  // RTMP over TLS is in the product's config (PRODUCT.md) but not served yet: a listener that is
+  // silently not there would be worse than refusing the config. Empty (`rtmps:`) is allowed.
   if (const Entry* e = r.take("rtmps"); e && !e->value.IsNull()) {
-    MapReader rtmps(r.context(), e->value, e->path, e->line());
-    TlsListener tls;
-    read_listen(rtmps, tls.listen);
-    rtmps.get("cert", tls.cert);
-    rtmps.get("key", tls.key);
-    rtmps.finish();
-    if (tls.cert.empty() || tls.key.empty())
-      r.context().fail(line_of(e->key), "'server.rtmps' needs both 'cert' and 'key'");
-    s.rtmps = std::move(tls);
+    r.context().fail(line_of(e->key),
+                     "'server.rtmps': RTMP over TLS is not available in this version; remove it, or put a TLS "
+                     "terminator (nginx stream, stunnel) in front of 'server.rtmp'");
   }
   {
     MapReader http = r.section("http");
@@ -310,6 +306,7 @@ void read_server(MapReader r, ServerConfig& s) {
   r.get_nonempty("data_dir", s.data_dir);
   r.get("workers", s.workers, 0, 256);
   r.get("write_interval", s.write_interval, DoubleRange{0, false, 1});
+  r.get("tcp_nodelay", s.tcp_nodelay);
   r.finish();
 }
 

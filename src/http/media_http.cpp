@@ -89,7 +89,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     const bool keep_alive = request.keep_alive();
     const bool head_only = request.method() == bhttp::verb::head;
     if (request.method() == bhttp::verb::options) {
-      send(Reply{.status = 204}, keep_alive, false);
+      send(Reply{.status = 204, .headers = {}, .body = {}}, keep_alive, false);
       return;
     }
     if (request.method() != bhttp::verb::get && !head_only) {

@@ -54,9 +54,13 @@ void Listener::accept_next() {
       return;
     }
     auto& stats = self->server_.stats;
+    const auto config = self->server_.config.get();
     // Listeners accept on shard 0 only, so taking a place here cannot race another admission.
-    if (auto place = admit_connection(self->name_, socket, self->server_.config.get()->limits, stats.connections,
-                                      stats.peers, stats)) {
+    if (auto place = admit_connection(self->name_, socket, config->limits, stats.connections, stats.peers, stats)) {
+      if (config->server.tcp_nodelay) {
+        boost::system::error_code ignored;  // a socket already reset fails at its first read
+        socket.set_option(tcp::no_delay(true), ignored);
+      }
       asio::post(shard.context(), [handler = self->handler_, socket = std::move(socket), &shard,
                                    place = std::move(*place)]() mutable {
         handler(std::move(socket), shard, std::move(place));

@@ -65,7 +65,12 @@ void Sender::Batch::clear() {
 Sender::Sender(std::shared_ptr<boost::asio::ip::tcp::socket> socket, WireFormat format,
                hub::PlayerFeed::Options feed_options, ServerStats& stats, std::string log_context)
     : feed_(*this, feed_options), format_(format), fd_(socket->native_handle()), stats_(stats),
-      socket_(std::move(socket)), log_context_(std::move(log_context)) {}
+      socket_(std::move(socket)), log_context_(std::move(log_context)) {
+  boost::system::error_code ec;
+  boost::asio::ip::tcp::no_delay nodelay;
+  socket_->get_option(nodelay, ec);
+  nagle_ = ec || !nodelay.value();
+}
 
 void Sender::send_control(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
@@ -146,7 +151,7 @@ bool Sender::gather() {
   }
   if (!media_started_ && batch_.iov.size() > batch_.control.size()) {
     media_started_ = true;
-    push_start();
+    if (nagle_) push_start();
   }
   return !batch_.iov.empty();
 }

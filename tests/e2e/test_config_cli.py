@@ -88,10 +88,12 @@ def bad_configs(text):
     cases.append(("duration not a number", t, line))
     t, line = replace_line(text, "  level:", '  level: "loud"')
     cases.append(("unknown log level", t, line))
+    t, line = insert_after(text, "server:", '  rtmps: { listen: "127.0.0.1:1936", cert: c.pem, key: k.pem }')
+    cases.append(("rtmps, not served yet", t, line))
     return cases
 
 
-@pytest.mark.parametrize("case", range(7))
+@pytest.mark.parametrize("case", range(8))
 def test_check_config_reports_file_and_line(liveorigin_bin, tmp_path, case):
     what, text, line = bad_configs(good_config_text(tmp_path))[case]
     path = write_config(tmp_path, text)

@@ -182,3 +182,14 @@ def test_query_parameters_are_ignored(server, clients):
     rc, probe, err = ffprobe(url)
     assert rc == 0, f"ffprobe {url} failed ({rc}): {err}"
     assert_av(probe, url)
+
+
+def test_players_with_tcp_nodelay(servers, clients):
+    """server.tcp_nodelay: true (Nagle off on media connections) changes nothing players can see."""
+    server = servers.start({"server": {"tcp_nodelay": True}})
+    clients.publish(server, "n", "av.flv")
+    wait_live(server, "n")
+    for proto in ("rtmp", "flv"):
+        url = url_for(server, proto, "n")
+        rc, err = ffmpeg_read(url, seconds=3)
+        assert rc == 0, f"ffmpeg -i {url} -t 3 failed ({rc}): {err}"

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,11 +29,6 @@ struct Endpoint {
 
 // Parses "HOST:PORT" / "[V6]:PORT"; throws ConfigError (message without file/line) when malformed.
 Endpoint parse_endpoint(std::string_view text);
-
-struct TlsListener {
-  Endpoint listen{"0.0.0.0", 1936};
-  std::string cert, key;  // both required when the rtmps section is present
-};
 
 struct AuthKeys {
   std::string key, backup_key;  // empty key = no auth
@@ -98,13 +92,15 @@ struct Limits {
 
 struct ServerConfig {
   Endpoint rtmp{"0.0.0.0", 1935};
-  std::optional<TlsListener> rtmps;
   Endpoint http{"0.0.0.0", 8080};
   Endpoint api{"127.0.0.1", 8090};
   std::string api_token = "change-me";
   std::string data_dir = "./data";
   int workers = 0;  // 0 = one per core, at most 256
   double write_interval = 0.02;  // seconds players' media is gathered before one write; 0 = at once
+  // TCP_NODELAY on every media connection: no wait for an ACK before a write's last partial
+  // segment on long links, for more segments and CPU. Off: Nagle (docs/performance.md, "Nagle").
+  bool tcp_nodelay = false;
 };
 
 struct Config {

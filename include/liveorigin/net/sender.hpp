@@ -104,7 +104,8 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
   bool closing_ = false;
   bool closed_ = false;
   bool media_started_ = false;  // the first media write is done (or under way)
-  bool nodelay_ = false;        // TCP_NODELAY is on for that write
+  bool nagle_ = true;           // the socket has Nagle on (off for good with server.tcp_nodelay)
+  bool nodelay_ = false;        // TCP_NODELAY is on for the first media write only
   WireFormat format_;
   int fd_;  // the socket's, read here without touching the socket object
   Batch batch_;

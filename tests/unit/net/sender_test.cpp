@@ -122,6 +122,20 @@ TEST_F(SenderTest, NagleIsBackOnAfterTheFirstMediaWrite) {
   EXPECT_EQ(read_exactly(5 + 2 * packet->flv_tag.size()).size(), 5 + 2 * packet->flv_tag.size());
 }
 
+// server.tcp_nodelay: the listener turns TCP_NODELAY on for good; the first write must not undo it.
+TEST_F(SenderTest, ASocketWithNodelayKeepsIt) {
+  server->set_option(asio::ip::tcp::no_delay(true));
+  auto sender = make_sender();
+  sender->send_control(as_bytes("REPLY"));
+  auto packet = video(0, 1000, 1);
+  direct->deliver(packet);
+  direct->deliver(video(40, 1000, 2));
+  asio::ip::tcp::no_delay nodelay(false);
+  server->get_option(nodelay);
+  EXPECT_TRUE(nodelay.value());
+  EXPECT_EQ(read_exactly(5 + 2 * packet->flv_tag.size()).size(), 5 + 2 * packet->flv_tag.size());
+}
+
 TEST_F(SenderTest, ResumesWhereTheKernelStoppedWhenTheSocketBufferIsFull) {
   auto sender = make_sender();
   Bytes expected;
