@@ -1,13 +1,18 @@
 // FLV recording: the publisher's tags appended as they are, with timestamps rebased per file.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
 #include "landing.hpp"
+#include "liveorigin/common/bytes.hpp"
 #include "liveorigin/media/flv.hpp"
 #include "liveorigin/record/file_splitter.hpp"
 #include "liveorigin/record/media_file.hpp"
@@ -70,6 +75,52 @@ class FlvFileWriter : public MediaFileWriter {
   std::uint64_t bytes_ = 0;
 };
 
+// Where the number of an onMetaData property sits in the file, if the metadata tag (`body`, at
+// `body_offset`) has it. An AMF0 object / ECMA-array entry is a u16 key length, the key, then the
+// number marker 0x00 and 8 bytes: found as that byte pattern, so nothing else of the tag moves.
+std::optional<std::uint64_t> number_offset(ByteView body, std::uint64_t body_offset, std::string_view key) {
+  std::string pattern{'\0', static_cast<char>(key.size())};
+  pattern += key;
+  pattern += '\0';
+  const std::string_view text(reinterpret_cast<const char*>(body.data()), body.size());
+  const auto at = text.find(pattern);
+  if (at == std::string_view::npos || at + pattern.size() + 8 > text.size()) return std::nullopt;
+  return body_offset + at + pattern.size();
+}
+
+// The publisher's onMetaData describes its whole stream: a file of a split, or cut by a crash,
+// would claim the wrong length to players. Landing writes the file's own values in place.
+class MetadataPatch {
+ public:
+  // Called with the first data tag of the file.
+  void find(ByteView body, std::uint64_t body_offset) {
+    static constexpr std::uint8_t kOnMetaData[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'};
+    if (body.size() < sizeof kOnMetaData || !std::equal(std::begin(kOnMetaData), std::end(kOnMetaData), body.begin()))
+      return;
+    duration_ = number_offset(body, body_offset, "duration");
+    filesize_ = number_offset(body, body_offset, "filesize");
+  }
+
+  void apply(const std::string& path, double duration_s, std::uint64_t size) const {
+    if (!duration_ && !filesize_) return;
+    std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+    put(file, duration_, duration_s);
+    put(file, filesize_, static_cast<double>(size));
+    if (!file) throw RecordError("cannot update the metadata of " + path);
+  }
+
+ private:
+  static void put(std::fstream& file, std::optional<std::uint64_t> offset, double value) {
+    if (!offset) return;
+    Bytes be;
+    ByteWriter(be).f64be(value);
+    file.seekp(static_cast<std::streamoff>(*offset));
+    file.write(reinterpret_cast<const char*>(be.data()), static_cast<std::streamsize>(be.size()));
+  }
+
+  std::optional<std::uint64_t> duration_, filesize_;
+};
+
 }  // namespace
 
 std::unique_ptr<MediaFileWriter> open_flv_writer(const std::string& path, const FileStart& start) {
@@ -85,6 +136,8 @@ std::optional<LandedFile> land_flv(const std::string& part_path, const std::stri
   std::vector<char> chunk(1 << 20);
   std::uint64_t good_end = 0, bytes_read = 0;
   std::optional<std::uint32_t> first, last;
+  MetadataPatch metadata;
+  bool data_seen = false;
   try {
     while (in) {
       in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
@@ -96,6 +149,9 @@ std::optional<LandedFile> land_flv(const std::string& part_path, const std::stri
         if (tag->type != media::MediaType::data) {
           if (!first) first = tag->timestamp;
           last = std::max(last.value_or(0), tag->timestamp);
+        } else if (!data_seen) {
+          data_seen = true;
+          metadata.find(tag->body, reader.consumed() - 4 - tag->body.size());  // before PreviousTagSize
         }
         good_end = reader.consumed();
       }
@@ -110,9 +166,10 @@ std::optional<LandedFile> land_flv(const std::string& part_path, const std::stri
     return std::nullopt;
   }
   if (fs::file_size(part_path) != good_end) fs::resize_file(part_path, good_end);
-  fs::rename(part_path, final_path);
   LandedFile out;
   out.duration_s = (*last - *first) / 1000.0;
+  metadata.apply(part_path, out.duration_s, good_end);
+  fs::rename(part_path, final_path);
   out.size = good_end;
   out.bytes_read = bytes_read;
   return out;

@@ -155,8 +155,11 @@ def test_url_parameter_records_when_config_is_off_and_nothing_otherwise(servers,
     assert recordings(server, "off") == []
 
 
-def test_interval_split_gives_consecutive_files_with_no_gap(servers, clients):
-    server = servers.start(record_config(fmt="mp4"))
+@pytest.mark.parametrize("fmt", ["mp4", "flv"])
+def test_interval_split_gives_consecutive_files_with_no_gap(servers, clients, fmt):
+    """Also the durations players see: an FLV file's onMetaData states its own (ffmpeg's push
+    states the whole push's)."""
+    server = servers.start(record_config(fmt=fmt))
     total = 9
     pub = push(clients, server, "split", total, query="?record_interval=3")  # key frames every 2 s
     assert pub.wait(total + 20) == 0, pub.output()

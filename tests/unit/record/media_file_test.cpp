@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "liveorigin/media/amf0.hpp"
 #include "liveorigin/media/flv.hpp"
 #include "record_packets.hpp"
 
@@ -70,6 +71,33 @@ TEST_F(MediaFileTest, RecoveredFlvIsCutAfterItsLastWholeTag) {
   while (reader.next()) {
   }
   EXPECT_EQ(reader.consumed(), landed->size);
+}
+
+// The publisher's onMetaData says 100 s for its whole stream; the landed file says its own length.
+TEST_F(MediaFileTest, LandedFlvMetadataStatesTheFilesOwnDurationAndSize) {
+  namespace amf0 = media::amf0;
+  Bytes body;
+  amf0::encode_all(body, {amf0::Value::make_string("onMetaData"),
+                          amf0::Value::make_ecma_array({{"duration", amf0::Value::make_number(100)},
+                                                        {"width", amf0::Value::make_number(640)},
+                                                        {"filesize", amf0::Value::make_number(1e9)}})});
+  const auto part = (dir / "m.flv.part").string();
+  const auto final_path = (dir / "m.flv").string();
+  FileStart start{media::make_packet(media::MediaType::data, 0, body), video_header(), nullptr, nullptr, false, true};
+  auto w = open_flv_writer(part, start);
+  for (std::uint32_t t = 0; t <= 2000; t += 40) w->write(*video(t, t == 0, 300), t);
+  w->finish();
+  const auto landed = land_file(part, final_path, Format::flv);
+  ASSERT_TRUE(landed);
+  media::FlvReader reader;
+  reader.feed(read_file(final_path));
+  const auto tag = reader.next();
+  ASSERT_TRUE(tag && tag->type == media::MediaType::data);
+  const auto values = amf0::decode_all(tag->body);
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_DOUBLE_EQ(values[1].get("duration")->as_number(), 2.0);
+  EXPECT_DOUBLE_EQ(values[1].get("filesize")->as_number(), double(landed->size));
+  EXPECT_DOUBLE_EQ(values[1].get("width")->as_number(), 640);
 }
 
 TEST_F(MediaFileTest, FlvWithGarbageTailOrNoMediaIsHandled) {
