@@ -300,7 +300,7 @@ void read_server(MapReader r, ServerConfig& s) {
   {
     MapReader api = r.section("api");
     read_listen(api, s.api);
-    api.get("token", s.api_token);
+    api.get_nonempty("token", s.api_token);  // empty would lock everyone out of the API
     api.finish();
   }
   r.get_nonempty("data_dir", s.data_dir);
@@ -376,18 +376,19 @@ std::map<std::string, AppConfig> read_apps(const Context& ctx, MapReader& top) {
 void read_notify(MapReader r, NotifyConfig& n) {
   r.get_url("url", n.url);
   r.get("key", n.key);
-  r.get("timeout", n.timeout, non_negative);
+  r.get("timeout", n.timeout, positive);
   r.get("retries", n.retries, 0, 1000);
   r.finish();
 }
 
 void read_limits(MapReader r, Limits& l) {
   constexpr long long u32_max = std::numeric_limits<std::uint32_t>::max();
-  r.get("publish_timeout", l.publish_timeout, non_negative);
+  // Timeouts of 0 would cut every publisher and every HTTP request at once: refused, not "off".
+  r.get("publish_timeout", l.publish_timeout, positive);
   r.get("play_wait", l.play_wait, non_negative);
   r.get("player_queue", l.player_queue, positive);
   r.get("max_connections", l.max_connections, 1, int_max);
-  r.get("handshake_timeout", l.handshake_timeout, non_negative);
+  r.get("handshake_timeout", l.handshake_timeout, positive);
   r.get("max_message_size", l.max_message_size, 1, u32_max);
   r.get("max_chunk_size", l.max_chunk_size, 128, 0x7fffffff);  // RTMP: at least 128, top bit clear
   r.get("max_http_header", l.max_http_header, 256, u32_max);

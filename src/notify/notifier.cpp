@@ -33,8 +33,10 @@ std::int64_t unix_ms() {
 }  // namespace
 
 config::NotifyTarget notify_target(const config::AppConfig* app, const config::Config& config) {
-  if (app && !app->notify.url.empty()) return app->notify;
-  return {config.notify.url, config.notify.key};
+  config::NotifyTarget target{config.notify.url, config.notify.key};
+  if (app && !app->notify.url.empty()) target.url = app->notify.url;
+  if (app && !app->notify.key.empty()) target.key = app->notify.key;
+  return target;
 }
 
 std::string prometheus_text(const NotifierMetrics& m) {

@@ -110,7 +110,7 @@ apps:
   empty:
 notify: { url: "http://127.0.0.1:9/cb", key: g, timeout: 0.5, retries: 0 }
 limits: { publish_timeout: 2.5, play_wait: 3, player_queue: 0.5, max_connections: 5,
-          handshake_timeout: 0, max_message_size: 1000, max_chunk_size: 4096, max_http_header: 8192 }
+          handshake_timeout: 0.5, max_message_size: 1000, max_chunk_size: 4096, max_http_header: 8192 }
 log: { level: debug }
 )",
                                 "full.yaml");
@@ -257,8 +257,14 @@ TEST(Config, BadValues) {
        "test.yaml:2: 'notify.url' must be empty or an http:// or https:// URL, got 'example.com'"},
       {"notify:\n  retries: -1\n",
        "test.yaml:2: 'notify.retries' must be between 0 and 1000, got -1"},
+      {"limits:\n  publish_timeout: 0\n",
+       "test.yaml:2: 'limits.publish_timeout' must be greater than 0, got 0"},
+      {"limits:\n  handshake_timeout: 0\n",
+       "test.yaml:2: 'limits.handshake_timeout' must be greater than 0, got 0"},
+      {"server:\n  api: { token: \"\" }\n",
+       "test.yaml:2: 'server.api.token' must not be empty"},
       {"notify:\n  timeout: -0.5\n",
-       "test.yaml:2: 'notify.timeout' must be at least 0, got -0.5"},
+       "test.yaml:2: 'notify.timeout' must be greater than 0, got -0.5"},
       {"limits:\n  player_queue: 0\n",
        "test.yaml:2: 'limits.player_queue' must be greater than 0, got 0"},
       {"limits:\n  play_wait: 1e12\n",

@@ -80,7 +80,7 @@ TEST(IdsTest, EventIdsAreUuidShapedAndUnique) {
   EXPECT_EQ(new_sequence().find_first_not_of("0123456789"), std::string::npos);
 }
 
-TEST(NotifyTargetTest, AppUrlOverridesTheGlobalUrlAndKey) {
+TEST(NotifyTargetTest, AppUrlAndKeyEachOverrideTheGlobalOne) {
   config::Config c = config::default_config();
   c.notify.url = "http://global/cb";
   c.notify.key = "gk";
@@ -92,6 +92,12 @@ TEST(NotifyTargetTest, AppUrlOverridesTheGlobalUrlAndKey) {
   t = notify_target(&app, c);
   EXPECT_EQ(t.url, "https://app/cb");
   EXPECT_EQ(t.key, "ak");
+  app.notify = {"", "only-key"};  // the global URL, signed with the app's key
+  t = notify_target(&app, c);
+  EXPECT_EQ(t.url, "http://global/cb");
+  EXPECT_EQ(t.key, "only-key");
+  app.notify = {"https://app/cb", ""};
+  EXPECT_EQ(notify_target(&app, c).key, "gk");
   c.notify.url.clear();
   EXPECT_TRUE(notify_target(nullptr, c).url.empty());
 }
