@@ -79,6 +79,13 @@ nlohmann::json stream_json(const Management& m, const hub::StreamKey& key, const
   return out;
 }
 
+void PublishHistory::on_publish(const net::PublishStart& start) {
+  // Queued for the store thread: the media loop does not wait for the disk.
+  database_.post([key = start.stream.key(), at = access::unix_now()](store::Connection& c) {
+    store::note_published(c, key.app, key.name, at);
+  });
+}
+
 void load_access(store::Database& database, access::Access& access) {
   auto [disabled, channels] = database.call([](store::Connection& c) {
     std::vector<hub::StreamKey> off, ids;
@@ -109,9 +116,10 @@ void add_stream_routes(Router& router, Management& m) {
     const hub::StreamKey key{param(p, "app"), param(p, "stream")};
     auto live = m.hub.find(key);
     if (!live) {
-      // Known while offline: it has a stored status or is a channel.
+      // Known while offline: it has published before, has a stored status or is a channel.
       const bool known = m.access.has_channel(key) || m.database.call([&](store::Connection& c) {
-        return store::find_stream_status(c, key.app, key.name).has_value();
+        return store::was_published(c, key.app, key.name) ||
+               store::find_stream_status(c, key.app, key.name).has_value();
       });
       if (!known) throw ApiError(404, 404, "unknown stream " + key.str());
     }

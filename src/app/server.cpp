@@ -3,9 +3,12 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/api/api_server.hpp"
@@ -57,6 +60,7 @@ struct Server::Parts {
   std::unique_ptr<notify::Notifier> notifier;
   api::Router router;
   std::unique_ptr<api::Management> management;
+  std::unique_ptr<api::PublishHistory> publish_history;
   std::unique_ptr<api::ApiServer> api;
   // Recording (after the database: run() drains it before the store closes).
   std::unique_ptr<RecordObserver> recording;
@@ -69,6 +73,8 @@ struct Server::Parts {
     api::load_access(*database, context.access);
     management = std::make_unique<api::Management>(hub, context.access, *database, store, context.stats);
     management->hls_players = [library = &hls.library()](const hub::StreamKey& key) { return library->players(key); };
+    publish_history = std::make_unique<api::PublishHistory>(*database);
+    context.observers.push_back(publish_history.get());
     api::add_stats_routes(router, *management);
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
@@ -123,16 +129,29 @@ struct Server::Parts {
     });
   }
 
+  // Listeners, threads and the data directory are set up once: a reload keeps their running
+  // values (so, e.g., recordings and the files served from data_dir stay in one place) and says so.
+  static void keep_restart_only_keys(config::Config& next, const config::Config& current) {
+    std::vector<std::string> kept;
+    auto keep = [&kept](auto& value, const auto& running, const char* name) {
+      if (value == running) return;
+      value = running;
+      kept.emplace_back(name);
+    };
+    keep(next.server.rtmp, current.server.rtmp, "server.rtmp");
+    keep(next.server.http, current.server.http, "server.http");
+    keep(next.server.api, current.server.api, "server.api.listen");
+    keep(next.server.data_dir, current.server.data_dir, "server.data_dir");
+    keep(next.server.workers, current.server.workers, "server.workers");
+    keep(next.server.write_interval, current.server.write_interval, "server.write_interval");
+    if (!kept.empty()) spdlog::warn("reload: {} change only on restart; kept as running", fmt::join(kept, ", "));
+  }
+
   // A new snapshot for new sessions; live sessions keep theirs. A bad file changes nothing.
   void reload() {
     try {
       auto next = config::load_config_file(config_path);
-      const auto current = store.get();
-      if (!(next.server.rtmp == current->server.rtmp) || !(next.server.http == current->server.http) ||
-          next.server.workers != current->server.workers ||
-          next.server.write_interval != current->server.write_interval) {
-        spdlog::warn("reload: listen addresses, workers and write_interval change only on restart");
-      }
+      keep_restart_only_keys(next, *store.get());
       if (!setup_logging(next.log_level)) spdlog::warn("reload: unknown log level '{}'", next.log_level);
       store.set(std::move(next));
       spdlog::info("reload: {} applied to new sessions", config_path);

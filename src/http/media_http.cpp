@@ -54,6 +54,9 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
 
  private:
   void read_request() {
+    // Each request on a kept-alive connection sees the config of its time: HLS players keep one
+    // connection for hours, and a reload (new play keys, an app turned off) must reach them.
+    config_ = server_.config.get();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(config_->limits.max_http_header));
     parser_->body_limit(64 * 1024);

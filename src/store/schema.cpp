@@ -52,6 +52,15 @@ CREATE TABLE recordings (
 );
 CREATE INDEX recordings_by_stream ON recordings (app, stream, start_time);
 )sql"},
+      {2, R"sql(
+CREATE TABLE streams_seen (               -- every stream that has published: known while offline
+  app                TEXT NOT NULL,
+  stream             TEXT NOT NULL,
+  first_published_at INTEGER NOT NULL,    -- Unix seconds
+  last_published_at  INTEGER NOT NULL,
+  PRIMARY KEY (app, stream)
+);
+)sql"},
   };
   return list;
 }

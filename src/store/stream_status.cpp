@@ -34,4 +34,18 @@ void save_stream_status(Connection& c, const StreamStatus& status) {
   s.run();
 }
 
+void note_published(Connection& c, std::string_view app, std::string_view stream, std::int64_t at) {
+  auto s = c.prepare(
+      "INSERT INTO streams_seen (app, stream, first_published_at, last_published_at) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (app, stream) DO UPDATE SET last_published_at = excluded.last_published_at");
+  s.bind(1, app).bind(2, stream).bind(3, at).bind(4, at);
+  s.run();
+}
+
+bool was_published(Connection& c, std::string_view app, std::string_view stream) {
+  auto s = c.prepare("SELECT 1 FROM streams_seen WHERE app = ? AND stream = ?");
+  s.bind(1, app).bind(2, stream);
+  return s.step();
+}
+
 }  // namespace liveorigin::store

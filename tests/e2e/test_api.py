@@ -116,6 +116,9 @@ def test_drop_cuts_only(server, clients):
     answer = data(server, "POST", "/api/v1/streams/live/x/drop")
     assert answer["dropped"] is True
     assert wait_offline(server, "x", timeout=5) <= 1.0
+    # Known while offline: it has published here (PRODUCT.md section 7).
+    s = data(server, "GET", "/api/v1/streams/live/x")
+    assert s["online"] is False and s["status"] == "enabled" and s["publisher"] is None, s
     publisher.wait(REFUSE_TIMEOUT)
     clients.publish(server, "x")
     wait_live(server, "x")

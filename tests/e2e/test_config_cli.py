@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness import base_config, deep_merge, free_port, read_until_eof, to_yaml, wait_live
+from harness import HOST, base_config, deep_merge, free_port, read_until_eof, to_yaml, wait_live
 
 CLI_TIMEOUT = 10
 
@@ -162,11 +162,14 @@ def test_sighup_applies_a_valid_change(server, clients):
     player = clients.flv(server, "s")
     assert player.status == 200
 
-    config = deep_merge(server.config, {"apps": {"live2": {"gop_cache": True}}})
+    # data_dir changes only on restart: the reload keeps the running one and says so.
+    config = deep_merge(server.config, {"apps": {"live2": {"gop_cache": True}},
+                                        "server": {"data_dir": server.config["server"]["data_dir"] + "-moved"}})
     server.write_config(config)
     server.signal(signal.SIGHUP)
     tags, eof = player.read_tags_for(2)
     assert not eof and tags, "SIGHUP with a valid change cut the player"
+    assert "server.data_dir change only on restart" in server.log_text(), server.log_tail()
 
     # The new app takes publishes (allow a few seconds for the reload to be in force).
     deadline = time.monotonic() + 10
@@ -182,6 +185,38 @@ def test_sighup_applies_a_valid_change(server, clients):
     tags, eof = player.read_tags_for(2)
     assert not eof and tags, "the live stream's player was cut by the reload"
     assert server.alive()
+
+
+def test_sighup_reaches_a_kept_alive_http_connection(server, clients):
+    """An HLS player keeps one connection for hours: play auth turned on by a reload applies to its
+    next request, not only to new connections."""
+    import http.client
+    from test_hls import wait_playlist
+    clients.publish(server, "k")
+    wait_playlist(server, "k", 1)
+    conn = http.client.HTTPConnection(HOST, server.http_port, timeout=10)
+    try:
+        conn.request("GET", "/live/k.m3u8")
+        first = conn.getresponse()
+        first.read()
+        assert first.status == 200, f"before the reload: {first.status}"
+        kept = conn.sock
+        assert kept is not None, "the server did not keep the connection alive"
+        config = deep_merge(server.config, {"apps": {"live": {"play_auth": {"key": "sekrit"}}}})
+        server.write_config(config)
+        server.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while True:
+            conn.request("GET", "/live/k.m3u8")
+            assert conn.sock is kept, "the connection was not kept alive: the test would prove nothing"
+            again = conn.getresponse()
+            again.read()
+            if again.status == 403 or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert again.status == 403, f"the kept-alive connection still got {again.status} after play auth was set"
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])

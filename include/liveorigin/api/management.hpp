@@ -46,6 +46,17 @@ struct Management {
   }
 };
 
+// Remembers every stream that publishes (store::note_published), so that
+// GET /api/v1/streams/APP/STREAM knows it while it is offline, across restarts too.
+class PublishHistory : public net::StreamObserver {
+ public:
+  explicit PublishHistory(store::Database& database) : database_(database) {}
+  void on_publish(const net::PublishStart& start) override;
+
+ private:
+  store::Database& database_;
+};
+
 // Loads stream statuses and channels from the store into the access cache (start-up).
 void load_access(store::Database& database, access::Access& access);
 

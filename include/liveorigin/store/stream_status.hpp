@@ -1,5 +1,5 @@
-// Stream status rows (enabled / disabled, who changed it and when). Functions run on the store
-// thread: call them inside Database::post / Database::call jobs.
+// Stream status rows (enabled / disabled, who changed it and when) and the streams that have
+// published. Functions run on the store thread: call them inside Database::post / ::call jobs.
 #pragma once
 
 #include <cstdint>
@@ -23,5 +23,9 @@ std::vector<StreamStatus> load_stream_statuses(Connection& c);
 std::optional<StreamStatus> find_stream_status(Connection& c, std::string_view app, std::string_view stream);
 // Inserts or replaces the row of (app, stream).
 void save_stream_status(Connection& c, const StreamStatus& status);
+
+// Streams that have published at least once (so the API knows them while they are offline).
+void note_published(Connection& c, std::string_view app, std::string_view stream, std::int64_t at);
+bool was_published(Connection& c, std::string_view app, std::string_view stream);
 
 }  // namespace liveorigin::store

@@ -36,6 +36,20 @@ TEST_F(AccessTablesTest, StreamStatusUpsertsAndSurvivesReopen) {
   EXPECT_FALSE(db.call([](Connection& c) { return find_stream_status(c, "live", "zz"); }));
 }
 
+TEST_F(AccessTablesTest, PublishedStreamsAreRemembered) {
+  {
+    Database db(path());
+    db.call([](Connection& c) {
+      note_published(c, "live", "a", 100);
+      note_published(c, "live", "a", 200);  // again: one row
+    });
+  }
+  Database db(path());
+  EXPECT_TRUE(db.call([](Connection& c) { return was_published(c, "live", "a"); }));
+  EXPECT_FALSE(db.call([](Connection& c) { return was_published(c, "live", "b"); }));
+  EXPECT_FALSE(db.call([](Connection& c) { return was_published(c, "other", "a"); }));
+}
+
 TEST_F(AccessTablesTest, ChannelsWithQuota) {
   Database db(path());
   db.call([](Connection& c) {
