@@ -80,6 +80,14 @@ class Notifier::Delivery {
     wake();
   }
 
+  // On the store thread: a new event goes to disk first; only then may it be sent.
+  void add(Outbox& outbox, const config::NotifyTarget& target, int max_attempts, const std::string& stream_key,
+           const nlohmann::json& payload) {
+    outbox.insert({payload.at("event_id").get<std::string>(), stream_key, target.url, payload.dump(), max_attempts},
+                  unix_ms());
+    wake(1);
+  }
+
   // Any thread: the outbox has `added` more pending rows; look at it again.
   void wake(int added = 0) {
     queue_depth_.fetch_add(added, std::memory_order_relaxed);
@@ -269,18 +277,29 @@ void Notifier::record(const RecordEvent& event) {
   }
   EventHeader header{"record", kRecordType, new_event_id(), std::move(sequence), event.app, event.stream,
                      event.client_ip, unix_ms()};
-  enqueue(target, 1 + std::max(config->notify.retries, 0), stream_key,
-          make_record_payload(std::move(header), event, target.key));
+  const int max_attempts = 1 + std::max(config->notify.retries, 0);
+  if (!header.sequence.empty()) {
+    enqueue(target, max_attempts, stream_key, make_record_payload(std::move(header), event, target.key));
+    return;
+  }
+  // A file recovered after a restart: its publishing session is no longer in memory, but its
+  // publish event is in the outbox. (The file is named to the second after its first frame.)
+  db_.post([header = std::move(header), event, target, max_attempts, stream_key,
+            delivery = delivery_.get()](store::Connection& c) mutable {
+    Outbox outbox(c);
+    if (auto publish = outbox.last_publish(stream_key, (event.start_time + 1) * 1000)) {
+      header.sequence = publish->sequence;
+      if (header.client_ip.empty()) header.client_ip = publish->client_ip;
+    }
+    delivery->add(outbox, target, max_attempts, stream_key, make_record_payload(std::move(header), event, target.key));
+  });
 }
 
 void Notifier::enqueue(const config::NotifyTarget& target, int max_attempts, const std::string& stream_key,
                        const nlohmann::json& payload) {
-  NewCallback callback{payload.at("event_id").get<std::string>(), stream_key, target.url, payload.dump(),
-                       max_attempts};
-  const auto now = unix_ms();
-  db_.post([callback = std::move(callback), now, delivery = delivery_.get()](store::Connection& c) {
-    Outbox(c).insert(callback, now);  // on disk first; only then may it be sent
-    delivery->wake(1);
+  db_.post([target, max_attempts, stream_key, payload, delivery = delivery_.get()](store::Connection& c) {
+    Outbox outbox(c);
+    delivery->add(outbox, target, max_attempts, stream_key, payload);
   });
 }
 

@@ -86,6 +86,16 @@ std::optional<OutboxEntry> Outbox::head(std::string_view stream_key) {
   return read_row(s);
 }
 
+std::optional<PublishSession> Outbox::last_publish(std::string_view stream_key, std::int64_t at_ms) {
+  auto s = c_.prepare(
+      "SELECT json_extract(payload, '$.sequence'), json_extract(payload, '$.client_ip') FROM callbacks "
+      "WHERE stream_key = ?1 AND json_extract(payload, '$.event') = 'publish' "
+      "AND json_extract(payload, '$.event_time') <= ?2 ORDER BY id DESC LIMIT 1");
+  s.bind(1, stream_key).bind(2, at_ms);
+  if (!s.step()) return std::nullopt;
+  return PublishSession{s.column_text(0), s.column_text(1)};
+}
+
 AttemptOutcome Outbox::record_attempt(std::int64_t id, const std::string& error, std::int64_t now_ms) {
   const auto row = find(id);
   if (!row || row->state != CallbackState::pending) return AttemptOutcome::failed;

@@ -234,6 +234,10 @@ def test_kill9_then_restart_recovers_a_playable_file_and_reports_it(servers, cli
         assert record["event_type"] == 100 and record["file_path"] == os.path.realpath(path)
         assert record["file_format"] == "mp4" and record["file_size"] == os.path.getsize(path)
         assert record["video_url"].endswith(row["vod_path"])
+        # The session the file belongs to, though the process that knew it is gone.
+        publish = [r["body"] for r in bodies if r["body"]["event"] == "publish"][0]
+        assert record["sequence"] == publish["sequence"] and record["sequence"], (record, publish)
+        assert record["client_ip"] == "127.0.0.1", record
     finally:
         receiver.stop()
 

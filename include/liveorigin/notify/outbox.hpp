@@ -42,6 +42,11 @@ struct NewCallback {
   int max_attempts = 4;  // 1 + notify.retries
 };
 
+// The sequence and publisher of one publishing session, as its publish event carried them.
+struct PublishSession {
+  std::string sequence, client_ip;
+};
+
 // What a failed attempt led to.
 enum class AttemptOutcome { delivered, retry_scheduled, failed };
 enum class RequeueResult { requeued, not_found, not_failed };
@@ -69,6 +74,9 @@ class Outbox {
   // A failed row goes back to pending with a fresh set of attempts, due at once.
   RequeueResult requeue(std::int64_t id, std::int64_t now_ms);
   std::int64_t pending_count();
+  // The stream's last publish event written at or before at_ms: the session a file recovered
+  // after a restart belongs to (the process that knew it is gone).
+  std::optional<PublishSession> last_publish(std::string_view stream_key, std::int64_t at_ms);
   // Deletes delivered rows last touched before cutoff; returns how many.
   int prune_delivered(std::int64_t before_ms);
 

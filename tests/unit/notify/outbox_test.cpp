@@ -59,6 +59,29 @@ TEST_F(OutboxTest, InsertedEventIsPendingAndDueAtOnce) {
   EXPECT_EQ(with_outbox([](Outbox& o) { return o.pending_count(); }), 1);
 }
 
+TEST_F(OutboxTest, LastPublishIsTheStreamsNewestSessionUpToATime) {
+  auto event = [&](const std::string& id, const std::string& stream, const std::string& name, std::int64_t at,
+                   const std::string& sequence) {
+    const std::string payload = R"({"event":")" + name + R"(","event_id":")" + id + R"(","sequence":")" + sequence +
+                                R"(","client_ip":"10.0.0.)" + id + R"(","event_time":)" + std::to_string(at) + "}";
+    with_outbox([&](Outbox& o) {
+      o.insert({id, stream, "http://127.0.0.1:1/cb", payload, 3}, at);
+      return 0;
+    });
+  };
+  event("1", "live/a", "publish", 1000, "s1");
+  event("2", "live/b", "publish", 1500, "other stream");
+  event("3", "live/a", "unpublish", 2000, "s1");
+  event("4", "live/a", "publish", 3000, "s2");
+  const auto at = [&](std::int64_t ms) { return with_outbox([&](Outbox& o) { return o.last_publish("live/a", ms); }); };
+  ASSERT_TRUE(at(2500));
+  EXPECT_EQ(at(2500)->sequence, "s1");
+  EXPECT_EQ(at(2500)->client_ip, "10.0.0.1");
+  EXPECT_EQ(at(3000)->sequence, "s2");
+  EXPECT_FALSE(at(999));
+  EXPECT_FALSE(with_outbox([](Outbox& o) { return o.last_publish("live/c", 5000); }));
+}
+
 TEST_F(OutboxTest, SameEventIdIsWrittenOnce) {
   insert("e1", "live/a", 1000);
   insert("e1", "live/a", 2000);
