@@ -376,7 +376,7 @@ std::map<std::string, AppConfig> read_apps(const Context& ctx, MapReader& top) {
 void read_notify(MapReader r, NotifyConfig& n) {
   r.get_url("url", n.url);
   r.get("key", n.key);
-  r.get("timeout", n.timeout, positive);
+  r.get("timeout", n.timeout, non_negative);  // 0: the default (docs/architecture.md)
   r.get("retries", n.retries, 0, 1000);
   r.finish();
 }

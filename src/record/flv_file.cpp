@@ -13,6 +13,7 @@
 
 #include "landing.hpp"
 #include "liveorigin/common/bytes.hpp"
+#include "liveorigin/media/amf0.hpp"
 #include "liveorigin/media/flv.hpp"
 #include "liveorigin/record/file_splitter.hpp"
 #include "liveorigin/record/media_file.hpp"
@@ -75,30 +76,36 @@ class FlvFileWriter : public MediaFileWriter {
   std::uint64_t bytes_ = 0;
 };
 
-// Where the number of an onMetaData property sits in the file, if the metadata tag (`body`, at
-// `body_offset`) has it. An AMF0 object / ECMA-array entry is a u16 key length, the key, then the
-// number marker 0x00 and 8 bytes: found as that byte pattern, so nothing else of the tag moves.
-std::optional<std::uint64_t> number_offset(ByteView body, std::uint64_t body_offset, std::string_view key) {
-  std::string pattern{'\0', static_cast<char>(key.size())};
-  pattern += key;
-  pattern += '\0';
-  const std::string_view text(reinterpret_cast<const char*>(body.data()), body.size());
-  const auto at = text.find(pattern);
-  if (at == std::string_view::npos || at + pattern.size() + 8 > text.size()) return std::nullopt;
-  return body_offset + at + pattern.size();
-}
-
 // The publisher's onMetaData describes its whole stream: a file of a split, or cut by a crash,
-// would claim the wrong length to players. Landing writes the file's own values in place.
+// would claim the wrong length to players. Landing writes the file's own values in place, over
+// the numbers already there (so nothing else in the file moves).
 class MetadataPatch {
  public:
-  // Called with the first data tag of the file.
+  // Called with the first data tag of the file, found at `body_offset`. Walks the AMF0 entries of
+  // onMetaData's object or ECMA array and notes where the numbers of duration and filesize sit.
   void find(ByteView body, std::uint64_t body_offset) {
-    static constexpr std::uint8_t kOnMetaData[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'};
-    if (body.size() < sizeof kOnMetaData || !std::equal(std::begin(kOnMetaData), std::end(kOnMetaData), body.begin()))
-      return;
-    duration_ = number_offset(body, body_offset, "duration");
-    filesize_ = number_offset(body, body_offset, "filesize");
+    namespace amf0 = media::amf0;
+    try {
+      ByteReader r(body);
+      if (amf0::decode(r).as_string() != "onMetaData") return;
+      const auto marker = static_cast<amf0::Marker>(r.u8());
+      if (marker == amf0::Marker::ecma_array) {
+        r.u32be();  // a count hint; the end marker ends it
+      } else if (marker != amf0::Marker::object) {
+        return;
+      }
+      while (r.remaining() >= 3) {
+        const std::string key = r.string(r.u16be());
+        const std::size_t at = r.position();
+        if (key.empty() && body[at] == static_cast<std::uint8_t>(amf0::Marker::object_end)) return;
+        const auto value = amf0::decode(r, 1);
+        if (!value.is_number()) continue;
+        if (key == "duration") duration_ = body_offset + at + 1;  // after the number marker
+        if (key == "filesize") filesize_ = body_offset + at + 1;
+      }
+    } catch (const ParseError&) {
+      // Unreadable metadata is left as the publisher sent it.
+    }
   }
 
   void apply(const std::string& path, double duration_s, std::uint64_t size) const {
@@ -129,7 +136,8 @@ std::unique_ptr<MediaFileWriter> open_flv_writer(const std::string& path, const 
 
 // Scans the tags: the file ends after the last whole tag (a crash may cut the last one, or leave
 // garbage), and its duration is the span of its media timestamps.
-std::optional<LandedFile> land_flv(const std::string& part_path, const std::string& final_path) {
+std::optional<LandedFile> land_flv(const std::string& part_path, const std::string& final_path,
+                                   std::optional<double> known_duration_s) {
   std::ifstream in(part_path, std::ios::binary);
   if (!in) throw RecordError("cannot open " + part_path);
   media::FlvReader reader;
@@ -168,7 +176,7 @@ std::optional<LandedFile> land_flv(const std::string& part_path, const std::stri
   if (fs::file_size(part_path) != good_end) fs::resize_file(part_path, good_end);
   LandedFile out;
   out.duration_s = (*last - *first) / 1000.0;
-  metadata.apply(part_path, out.duration_s, good_end);
+  metadata.apply(part_path, known_duration_s.value_or(out.duration_s), good_end);
   fs::rename(part_path, final_path);
   out.size = good_end;
   out.bytes_read = bytes_read;
@@ -176,9 +184,10 @@ std::optional<LandedFile> land_flv(const std::string& part_path, const std::stri
 }
 
 std::optional<LandedFile> land_file(const std::string& part_path, const std::string& final_path,
-                                    Format format) {
+                                    Format format, std::optional<double> known_duration_s) {
   try {
-    return format == Format::flv ? land_flv(part_path, final_path) : land_mp4(part_path, final_path);
+    return format == Format::flv ? land_flv(part_path, final_path, known_duration_s)
+                                 : land_mp4(part_path, final_path);
   } catch (const fs::filesystem_error& e) {
     throw RecordError(e.what());
   }

@@ -8,7 +8,8 @@
 
 namespace liveorigin::record {
 
-std::optional<LandedFile> land_flv(const std::string& part_path, const std::string& final_path);
+std::optional<LandedFile> land_flv(const std::string& part_path, const std::string& final_path,
+                                   std::optional<double> known_duration_s);
 std::optional<LandedFile> land_mp4(const std::string& part_path, const std::string& final_path);
 
 }  // namespace liveorigin::record

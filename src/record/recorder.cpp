@@ -159,7 +159,7 @@ void Recorder::land_now(LandJob& job) {
   }
   std::optional<LandedFile> landed;
   try {
-    landed = land_file(job.part_path, job.final_path, job.info.format);
+    landed = land_file(job.part_path, job.final_path, job.info.format, job.duration_s);
   } catch (const std::exception& e) {
     spdlog::error("{}: landing {} failed: {} (the .part stays for the next start)", context,
                   job.part_path, e.what());

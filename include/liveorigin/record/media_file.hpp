@@ -55,8 +55,10 @@ struct LandedFile {
 // Turns part_path into final_path and removes part_path. FLV: cut after the last whole tag
 // (a no-op for a finished file), then renamed. MP4: remuxed (whatever is readable) into a regular
 // MP4 with the moov in front, written beside it as FINAL.landing and renamed. nullopt when the
-// part holds no media (it is removed). Throws RecordError on I/O failure.
+// part holds no media (it is removed). An FLV file's onMetaData gets its duration (known_duration_s
+// when the caller knows it, e.g. up to the next file of a split; else the span of its timestamps)
+// and size. Throws RecordError on I/O failure.
 std::optional<LandedFile> land_file(const std::string& part_path, const std::string& final_path,
-                                    Format format);
+                                    Format format, std::optional<double> known_duration_s = std::nullopt);
 
 }  // namespace liveorigin::record

@@ -264,7 +264,7 @@ TEST(Config, BadValues) {
       {"server:\n  api: { token: \"\" }\n",
        "test.yaml:2: 'server.api.token' must not be empty"},
       {"notify:\n  timeout: -0.5\n",
-       "test.yaml:2: 'notify.timeout' must be greater than 0, got -0.5"},
+       "test.yaml:2: 'notify.timeout' must be at least 0, got -0.5"},
       {"limits:\n  player_queue: 0\n",
        "test.yaml:2: 'limits.player_queue' must be greater than 0, got 0"},
       {"limits:\n  play_wait: 1e12\n",

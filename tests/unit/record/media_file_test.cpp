@@ -78,7 +78,9 @@ TEST_F(MediaFileTest, LandedFlvMetadataStatesTheFilesOwnDurationAndSize) {
   namespace amf0 = media::amf0;
   Bytes body;
   amf0::encode_all(body, {amf0::Value::make_string("onMetaData"),
-                          amf0::Value::make_ecma_array({{"duration", amf0::Value::make_number(100)},
+                          // A string value "duration" right before a key looks like the key's bytes.
+                          amf0::Value::make_ecma_array({{"title", amf0::Value::make_string("duration")},
+                                                        {"duration", amf0::Value::make_number(100)},
                                                         {"width", amf0::Value::make_number(640)},
                                                         {"filesize", amf0::Value::make_number(1e9)}})});
   const auto part = (dir / "m.flv.part").string();
@@ -98,6 +100,17 @@ TEST_F(MediaFileTest, LandedFlvMetadataStatesTheFilesOwnDurationAndSize) {
   EXPECT_DOUBLE_EQ(values[1].get("duration")->as_number(), 2.0);
   EXPECT_DOUBLE_EQ(values[1].get("filesize")->as_number(), double(landed->size));
   EXPECT_DOUBLE_EQ(values[1].get("width")->as_number(), 640);
+  EXPECT_EQ(values[1].get("title")->as_string(), "duration");
+
+  // A split knows the file's duration up to the next file's first frame: that one is written.
+  const auto second = (dir / "n.flv.part").string();
+  auto w2 = open_flv_writer(second, start);
+  for (std::uint32_t t = 0; t <= 2000; t += 40) w2->write(*video(t, t == 0, 300), t);
+  w2->finish();
+  ASSERT_TRUE(land_file(second, (dir / "n.flv").string(), Format::flv, 2.04));
+  media::FlvReader again;
+  again.feed(read_file((dir / "n.flv").string()));
+  EXPECT_DOUBLE_EQ(amf0::decode_all(again.next()->body)[1].get("duration")->as_number(), 2.04);
 }
 
 TEST_F(MediaFileTest, FlvWithGarbageTailOrNoMediaIsHandled) {
