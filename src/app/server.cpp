@@ -108,7 +108,7 @@ struct Server::Parts {
           database->post([r](store::Connection& c) { record::insert_recording(c, r, std::time(nullptr)); });
           notifier->record({r.app, r.stream, r.file_path, vod_url(http, r.vod_path),
                             std::string(record::extension(r.format)), static_cast<std::int64_t>(r.file_size),
-                            r.start_time, r.end_time, r.duration, r.client_ip});
+                            r.start_time, r.end_time, r.duration, r.client_ip, r.recovered});
         });
     context.observers.push_back(recording.get());
     api::add_recording_routes(router, *database, [http = config.server.http](std::string_view path) {

@@ -271,25 +271,30 @@ void Notifier::record(const RecordEvent& event) {
   if (target.url.empty()) return;
   const std::string stream_key = event.app + "/" + event.stream;
   std::string sequence;
-  {
+  if (!event.recovered) {
     std::lock_guard lock(mutex_);
     if (const auto it = last_sequence_.find(stream_key); it != last_sequence_.end()) sequence = it->second;
   }
   EventHeader header{"record", kRecordType, new_event_id(), std::move(sequence), event.app, event.stream,
                      event.client_ip, unix_ms()};
   const int max_attempts = 1 + std::max(config->notify.retries, 0);
-  if (!header.sequence.empty()) {
+  if (!event.recovered) {
     enqueue(target, max_attempts, stream_key, make_record_payload(std::move(header), event, target.key));
     return;
   }
-  // A file recovered after a restart: its publishing session is no longer in memory, but its
-  // publish event is in the outbox. (The file is named to the second after its first frame.)
+  // A file recovered after a restart: its publishing session is no longer in memory (the stream
+  // may even publish again meanwhile), but its publish event is in the outbox. The file is named
+  // to the second after its first frame.
   db_.post([header = std::move(header), event, target, max_attempts, stream_key,
             delivery = delivery_.get()](store::Connection& c) mutable {
     Outbox outbox(c);
-    if (auto publish = outbox.last_publish(stream_key, (event.start_time + 1) * 1000)) {
-      header.sequence = publish->sequence;
-      if (header.client_ip.empty()) header.client_ip = publish->client_ip;
+    try {
+      if (auto publish = outbox.last_publish(stream_key, (event.start_time + 1) * 1000)) {
+        header.sequence = publish->sequence;
+        if (header.client_ip.empty()) header.client_ip = publish->client_ip;
+      }
+    } catch (const std::exception& e) {  // the event goes out anyway, without them
+      spdlog::warn("notify: no publishing session found for {}: {}", event.file_path, e.what());
     }
     delivery->add(outbox, target, max_attempts, stream_key, make_record_payload(std::move(header), event, target.key));
   });

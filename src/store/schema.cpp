@@ -60,6 +60,15 @@ CREATE TABLE streams_seen (               -- every stream that has published: kn
   last_published_at  INTEGER NOT NULL,
   PRIMARY KEY (app, stream)
 );
+-- What version 1 already knew of: recordings, and publish events in the callback outbox.
+INSERT OR IGNORE INTO streams_seen
+  SELECT app, stream, MIN(start_time), MAX(start_time) FROM recordings GROUP BY app, stream;
+INSERT OR IGNORE INTO streams_seen
+  SELECT json_extract(payload, '$.app'), json_extract(payload, '$.stream_id'),
+         MIN(json_extract(payload, '$.event_time')) / 1000, MAX(json_extract(payload, '$.event_time')) / 1000
+  FROM callbacks WHERE json_extract(payload, '$.event') = 'publish' GROUP BY 1, 2;
+-- A stream's events by age (the session a recovered recording belongs to).
+CREATE INDEX callbacks_by_stream ON callbacks (stream_key, id);
 )sql"},
   };
   return list;

@@ -27,6 +27,7 @@ struct RecordEvent {
   std::int64_t end_time = 0;    // Unix seconds
   double duration = 0;          // seconds
   std::string client_ip;        // the publisher's
+  bool recovered = false;       // landed from a .part a crash left: its session is in the outbox
 };
 
 // What every event carries besides t and sign.

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "liveorigin/store/channels.hpp"
 #include "liveorigin/store/stream_status.hpp"
@@ -48,6 +49,40 @@ TEST_F(AccessTablesTest, PublishedStreamsAreRemembered) {
   EXPECT_TRUE(db.call([](Connection& c) { return was_published(c, "live", "a"); }));
   EXPECT_FALSE(db.call([](Connection& c) { return was_published(c, "live", "b"); }));
   EXPECT_FALSE(db.call([](Connection& c) { return was_published(c, "other", "a"); }));
+}
+
+// A file of schema version 1 (its two tables that matter here, as version 1 made them) learns at
+// upgrade which streams had published: from their recordings and their publish callbacks.
+TEST_F(AccessTablesTest, AVersionOneFileLearnsItsPublishedStreamsAtUpgrade) {
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &raw), SQLITE_OK);
+    const char* v1 = R"sql(
+      CREATE TABLE callbacks (id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
+        stream_key TEXT NOT NULL, url TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+      CREATE TABLE recordings (id INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, stream TEXT NOT NULL,
+        file_path TEXT NOT NULL UNIQUE, file_name TEXT NOT NULL, format TEXT NOT NULL, file_size INTEGER NOT NULL,
+        start_time INTEGER NOT NULL, end_time INTEGER NOT NULL, duration REAL NOT NULL,
+        recovered INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+      INSERT INTO recordings (app, stream, file_path, file_name, format, file_size, start_time, end_time, duration,
+        created_at) VALUES ('live', 'rec', '/v/a.mp4', 'a.mp4', 'mp4', 1, 100, 110, 10, 110);
+      INSERT INTO callbacks (event_id, stream_key, url, payload, state, max_attempts, next_attempt_ms, created_ms,
+        updated_ms) VALUES ('e1', 'live/cb', 'http://x/', '{"event":"publish","app":"live","stream_id":"cb",
+        "event_time":5000}', 'delivered', 4, 0, 0, 0),
+        ('e2', 'live/gone', 'http://x/', '{"event":"record","app":"live","stream_id":"gone","event_time":5000}',
+        'delivered', 4, 0, 0, 0);
+      PRAGMA user_version = 1;
+    )sql";
+    ASSERT_EQ(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
+  }
+  Database db(path());
+  EXPECT_GE(db.schema_version(), 2);
+  EXPECT_TRUE(db.call([](Connection& c) { return was_published(c, "live", "rec"); }));
+  EXPECT_TRUE(db.call([](Connection& c) { return was_published(c, "live", "cb"); }));
+  EXPECT_FALSE(db.call([](Connection& c) { return was_published(c, "live", "gone"); }));
 }
 
 TEST_F(AccessTablesTest, ChannelsWithQuota) {
