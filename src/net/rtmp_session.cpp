@@ -298,6 +298,22 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       finish("handshake timeout");
       return;
     }
+    // Connected but neither publishing nor playing (a publish refused with only a status, like a
+    // missing stream name; or the end of a publish on a connection left open): such a session
+    // would hold a place in max_connections for nothing.
+    if (codec_.connected() && !publishing_ && !playing_ && !pending_play_) {
+      if (!idle_since_) {
+        idle_since_ = now;
+      } else if (now - *idle_since_ > seconds(limits.handshake_timeout)) {
+        spdlog::warn("{}: connected but neither publishing nor playing for {} s, closing (handshake_timeout)",
+                     context_, limits.handshake_timeout);
+        server_.stats.refuse(Refusal::handshake_timeout);
+        finish("idle");
+        return;
+      }
+    } else {
+      idle_since_.reset();
+    }
     if (publishing_ && now - last_media_ > seconds(limits.publish_timeout)) {
       spdlog::warn("{}: publisher sent nothing for {} s, cutting it", context_, limits.publish_timeout);
       finish("timeout");
@@ -329,6 +345,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::shared_ptr<Sender> sender_;
   asio::steady_timer timer_;
   Clock::time_point started_;
+  std::optional<Clock::time_point> idle_since_;  // connected, neither publishing nor playing
   Bytes read_buffer_;
   std::vector<rtmp::Event> events_;
 

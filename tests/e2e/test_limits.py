@@ -234,6 +234,35 @@ def test_connection_limits(servers, clients):
     refused_past(server2, 3, server2.rtmp_port, "max_connections")
 
 
+def test_rtmp_connection_that_neither_publishes_nor_plays(servers, clients):
+    """Connected and then nothing, or a publish refused with only a status (no stream name): cut
+    after handshake_timeout, while an RTMP publisher and player beside them go on."""
+    server = servers.start({"limits": {"handshake_timeout": 2}})
+    flv_player = healthy_stream(server, clients)
+    rtmp_player = clients.rtmp_player(server, "ok")
+    idle = RtmpClient(HOST, server.rtmp_port)
+    nameless = RtmpClient(HOST, server.rtmp_port)
+    try:
+        tc_url = f"rtmp://{HOST}:{server.rtmp_port}/live"
+        assert idle.connect("live", tc_url)[0] == "_result"
+        assert nameless.connect("live", tc_url)[0] == "_result"
+        sid = int(nameless.create_stream()[3])
+        info = nameless.status_after("publish", "", "live", stream_id=sid)
+        assert info["code"] == "NetStream.Publish.BadName", info
+        started = time.monotonic()
+        assert wait_closed(idle.sock, 10), "a connection that never published or played was kept"
+        assert wait_closed(nameless.sock, 10), "a connection refused a publish was kept"
+        assert time.monotonic() - started < 8
+    finally:
+        idle.close()
+        nameless.close()
+    assert "neither publishing nor playing" in server.log_text(), server.log_tail()
+    wait_refusal(server, "handshake_timeout", 2)
+    time.sleep(1)
+    assert rtmp_player.poll() is None, f"the RTMP player was cut:\n{rtmp_player.output()[-2000:]}"
+    still_healthy(server, clients, flv_player, "after")
+
+
 def test_slowloris_http(servers, clients):
     """Clients that send a request one byte at a time are cut after handshake_timeout."""
     server = servers.start({"limits": {"handshake_timeout": 2}})
