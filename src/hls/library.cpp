@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 namespace liveorigin::hls {
 
 namespace {
@@ -55,7 +57,14 @@ Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t pub
   Entry& e = it->second;
   added.uri = key.name + "-" + e.playlist_id + "-" + std::to_string(e.playlist.next_sequence()) + ".ts";
   e.segments[added.uri] = Held{std::move(data)};
+  const int target_before = e.playlist.target_duration();
   auto gone = e.playlist.add(duration, added.uri);
+  if (e.playlist.target_duration() > target_before) {
+    spdlog::warn("hls {}: a {:.3f} s segment: key frames are further apart than hls.fragment, so the playlist's "
+                 "target duration goes up to {} s (players start further behind live); set the encoder's key "
+                 "frame interval to at most hls.fragment",
+                 key.str(), duration, e.playlist.target_duration());
+  }
   // Players a little behind still find what just left the playlist for a window's duration.
   const auto keep = ticks(target(e) * static_cast<double>(std::max<std::size_t>(e.playlist.entries().size(), 1)));
   for (auto& g : gone) {
@@ -83,6 +92,12 @@ std::shared_ptr<const PlaylistSnapshot> Library::playlist(const hub::StreamKey& 
   sweep(now);
   auto it = entries_.find(key);
   return it == entries_.end() || it->second.offline_until <= now ? nullptr : it->second.snapshot;
+}
+
+bool Library::starting(const hub::StreamKey& key) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  return it != entries_.end() && it->second.offline_until == TimePoint::max() && !it->second.snapshot;
 }
 
 std::shared_ptr<const Bytes> Library::segment(const hub::StreamKey& key, std::string_view uri) {

@@ -6,15 +6,15 @@
 
 namespace liveorigin::hls {
 
-int round_up_seconds(double seconds) { return std::max(1, static_cast<int>(std::ceil(seconds - 0.001))); }
+int target_seconds(double seconds) { return std::max(1, static_cast<int>(std::lround(seconds))); }
 
 Playlist::Playlist(int window, double fragment)
-    : window_(static_cast<std::size_t>(std::max(window, 1))), target_(round_up_seconds(fragment)) {}
+    : window_(static_cast<std::size_t>(std::max(window, 1))), target_(target_seconds(fragment)) {}
 
 std::vector<PlaylistEntry> Playlist::add(double duration, std::string uri) {
   PlaylistEntry e{next_sequence_++, duration, pending_discontinuity_, std::move(uri)};
   pending_discontinuity_ = false;
-  target_ = std::max(target_, round_up_seconds(duration));
+  target_ = std::max(target_, target_seconds(duration));
   entries_.push_back(std::move(e));
   std::vector<PlaylistEntry> gone;
   while (entries_.size() > window_) {

@@ -45,7 +45,8 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
     return Reply::text(400, "invalid app or stream name\n");
   }
   const auto* app = config.find_app(app_name);
-  if (!app || !app->hls.enabled) return not_found("stream not found");
+  if (!app) return not_found("unknown app '" + app_name + "'");
+  if (!app->hls.enabled) return not_found("HLS is off for app '" + app_name + "'");
   const hub::StreamKey key{app_name, std::string(stream)};
 
   // play auth (issue 4): check `target.query` for `key` here, before anything is served. The
@@ -59,7 +60,10 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
 
   if (!playlist_stream.empty()) {
     const auto snapshot = library.playlist(key);
-    if (!snapshot) return not_found("stream not found");
+    if (!snapshot) {
+      return not_found(library.starting(key) ? "no segment yet: the stream started less than a fragment ago, retry"
+                                             : "stream not found");
+    }
     const auto query = rtmp::parse_query(target.query);
     auto session = query.find("session_id");
     if (session == query.end()) session = query.find("sid");

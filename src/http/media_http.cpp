@@ -143,8 +143,11 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     }
     auto stream = app && app->flv_enabled ? server_.hub.find({app_name, name}) : nullptr;
     if (!stream) {
-      spdlog::debug("{}: flv: stream not found", context_);
-      send(Reply::text(404, "stream not found\n"), false, head_only);
+      const std::string why = !app                ? "unknown app '" + app_name + "'"
+                              : !app->flv_enabled ? "HTTP-FLV is off for app '" + app_name + "'"
+                                                  : std::string("stream not found");
+      spdlog::debug("{}: flv: {}", context_, why);
+      send(Reply::text(404, why + "\n"), false, head_only);
       return;
     }
     const bool unknown = !stream->has_audio() && !stream->has_video();

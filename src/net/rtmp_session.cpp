@@ -332,6 +332,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     finished_ = true;
     stop_publishing(reason);
     timer_.cancel();
+    if (playing_) spdlog::info("{}: player left ({}), {} bytes sent", context_, reason, sender_->bytes_sent());
     spdlog::debug("{}: session ends: {}", context_, reason);
     sender_->close_after_flush();
   }

@@ -98,8 +98,10 @@ def test_playlist_response_and_segment_durations(hls_server):
     assert 1 <= len(pl["segments"]) <= 6, text
     for duration, uri, _ in pl["segments"]:
         assert "/" not in uri and uri.endswith(".ts"), f"segment URIs are relative: {uri}"
-        assert duration <= pl["target"], f"segment longer than the target duration: {text}"
+        # RFC 8216 4.3.3.1: each duration rounded to the nearest integer is at most the target.
+        assert int(duration + 0.5) <= pl["target"], f"segment longer than the target duration: {text}"
         assert abs(duration - KEYFRAME_INTERVAL) <= 0.5, f"segment of {duration}s for 2s key frames: {text}"
+    assert pl["target"] == 2, f"2 s segments round to a target of 2: {text}"
 
 
 def test_segment_response_is_mpegts(hls_server):
@@ -176,6 +178,9 @@ def test_offline_and_unknown_answer_404(hls_server):
         assert status == 404, path
         assert headers.get("access-control-allow-origin") == "*", headers
     assert get(hls_server, "/live/bad%20name.m3u8")[0] in (400, 404)
+    # The answer says which: no such app, or no such stream.
+    assert b"unknown app 'other'" in get(hls_server, "/other/s.m3u8")[2]
+    assert b"stream not found" in get(hls_server, "/live/nosuch.m3u8")[2]
 
 
 def test_files_on_disk_under_hls_path(hls_server):

@@ -54,6 +54,8 @@ class Library {
 
   // HTTP side. nullptr when the stream is unknown, expired or has no segment yet.
   std::shared_ptr<const PlaylistSnapshot> playlist(const hub::StreamKey& key);
+  // Publishing, but its first segment is not finished yet (the first fragment of a stream).
+  bool starting(const hub::StreamKey& key);
   // A listed segment, or one that left the playlist less than a window's duration ago.
   std::shared_ptr<const Bytes> segment(const hub::StreamKey& key, std::string_view uri);
 

@@ -37,14 +37,18 @@ class Playlist {
 
  private:
   std::size_t window_;
-  int target_;                         // never lowered: players may not see it change down
+  // Never lowered. Raised only by a segment longer than it (key frames further apart than
+  // hls.fragment), which the caller logs: a segment cannot be cut between key frames.
+  int target_;
   std::uint64_t next_sequence_ = 0;
   std::uint64_t discontinuity_sequence_ = 0;
   bool pending_discontinuity_ = false;
   std::deque<PlaylistEntry> entries_;
 };
 
-// Seconds rounded up, ignoring float noise below a millisecond (2.0004 s → 2).
-int round_up_seconds(double seconds);
+// The target duration a segment needs: its duration rounded to the nearest second, at least 1
+// (RFC 8216 section 4.3.3.1). A 2.002 s segment of a 29.97 fps encoder is 2, not 3: players start
+// a few target durations behind live, so rounding up would add seconds of latency.
+int target_seconds(double seconds);
 
 }  // namespace liveorigin::hls

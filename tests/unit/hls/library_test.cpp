@@ -24,8 +24,11 @@ TEST(HlsLibrary, ServesPlaylistAndSegmentsWithoutCopies) {
   Library lib(clock.fn());
   const auto pub = lib.open(kKey, 3, 2);
   EXPECT_EQ(lib.playlist(kKey), nullptr);  // no segment yet
+  EXPECT_TRUE(lib.starting(kKey));
+  EXPECT_FALSE(lib.starting({"live", "other"}));
   const auto seg = data(1);
   const auto added = lib.add_segment(kKey, pub, 2.0, seg);
+  EXPECT_FALSE(lib.starting(kKey));
   ASSERT_FALSE(added.uri.empty());
   EXPECT_TRUE(added.uri.starts_with("s-"));
   EXPECT_TRUE(added.uri.ends_with("-0.ts"));

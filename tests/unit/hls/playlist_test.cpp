@@ -16,17 +16,20 @@ TEST(Playlist, SlidesItsWindowAndCountsMediaSequence) {
             "#EXTINF:2.000,\ns-2.ts\n#EXTINF:2.000,\ns-3.ts\n#EXTINF:2.000,\ns-4.ts\n");
 }
 
-TEST(Playlist, TargetDurationRoundsUpAndNeverShrinks) {
+TEST(Playlist, TargetDurationIsTheNearestSecondAndNeverShrinks) {
   Playlist p(2, 2);
   EXPECT_EQ(p.target_duration(), 2);
-  p.add(2.0004, "a.ts");  // float noise is not a longer segment
+  p.add(2.002, "a.ts");  // a 29.97 fps encoder's 2 s GOP
   EXPECT_EQ(p.target_duration(), 2);
-  p.add(4.04, "b.ts");
+  p.add(2.4, "b.ts");
+  EXPECT_EQ(p.target_duration(), 2);
+  p.add(4.6, "c.ts");  // key frames further apart than the fragment
   EXPECT_EQ(p.target_duration(), 5);
-  p.add(2, "c.ts");
   p.add(2, "d.ts");
+  p.add(2, "e.ts");
   EXPECT_EQ(p.target_duration(), 5);
-  EXPECT_EQ(round_up_seconds(2.5), 3);
+  EXPECT_EQ(target_seconds(2.5), 3);
+  EXPECT_EQ(target_seconds(0.2), 1);
   EXPECT_EQ(Playlist(2, 0.5).target_duration(), 1);
 }
 
