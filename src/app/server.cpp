@@ -34,18 +34,20 @@ namespace asio = boost::asio;
 struct Server::Parts {
   Parts(config::Config config, std::string path)
       : config_path(std::move(path)),
-        shards(static_cast<std::size_t>(config.server.workers),
-               std::chrono::milliseconds(std::llround(config.server.write_interval * 1000))),
         store(std::move(config)),
-        context{hub, store, shards, {}, {}, {}},
+        context{hub, store, shards, {}, {}, {}},  // `shards` is only bound here, used once built
+        shards(static_cast<std::size_t>(store.get()->server.workers),
+               std::chrono::milliseconds(std::llround(store.get()->server.write_interval * 1000))),
         signals(shards.at(0).context()),
         grace(shards.at(0).context()) {}
 
   std::string config_path;
   hub::Hub hub;
-  net::Shards shards;
   net::ConfigStore store;
   net::ServerContext context;
+  // After the context: sessions still waiting in a shard's queue at exit are destroyed with the
+  // shards, and give their place back to context.stats as they go.
+  net::Shards shards;
   HlsObserver hls;  // HLS outputs per publish; its library answers the media HTTP routes
   std::shared_ptr<net::Listener> rtmp;
   std::shared_ptr<net::Listener> http;
