@@ -1,5 +1,6 @@
 #include "liveorigin/hls/disk_writer.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include <spdlog/spdlog.h>
@@ -62,6 +63,33 @@ void DiskWriter::push(Job job) {
   wake_.notify_one();
 }
 
+void DiskWriter::expire(std::string group, std::vector<fs::path> segments, std::optional<fs::path> playlist,
+                        std::chrono::steady_clock::time_point at) {
+  {
+    std::lock_guard lock(mutex_);
+    expiries_.push_back({std::move(group), std::move(segments), std::move(playlist), at});
+  }
+  wake_.notify_one();
+}
+
+void DiskWriter::keep(const std::string& group, bool continues) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(expiries_, [&](Expiry& e) {
+    if (e.group != group) return false;
+    e.playlist.reset();  // the new publish's file now
+    return continues || e.segments.empty();
+  });
+}
+
+void DiskWriter::queue_due_expiries(std::chrono::steady_clock::time_point now) {
+  std::erase_if(expiries_, [&](Expiry& e) {
+    if (!stopping_ && e.at > now) return false;
+    for (auto& file : e.segments) jobs_.push_back(Job{std::move(file), nullptr});
+    if (e.playlist) jobs_.push_back(Job{std::move(*e.playlist), nullptr});
+    return true;
+  });
+}
+
 void DiskWriter::flush() {
   std::unique_lock lock(mutex_);
   idle_.wait(lock, [this] { return jobs_.empty() && !busy_; });
@@ -70,8 +98,19 @@ void DiskWriter::flush() {
 void DiskWriter::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    if (jobs_.empty()) return;  // stopping, and everything is written
+    // Checked under the lock, so a job or an expiry pushed meanwhile wakes the wait below.
+    queue_due_expiries(std::chrono::steady_clock::now());
+    if (jobs_.empty()) {
+      if (stopping_) return;  // everything is written
+      if (expiries_.empty()) {
+        wake_.wait(lock);
+      } else {
+        const auto first = std::min_element(expiries_.begin(), expiries_.end(),
+                                            [](const Expiry& a, const Expiry& b) { return a.at < b.at; });
+        wake_.wait_until(lock, first->at);
+      }
+      continue;
+    }
     auto job = std::move(jobs_.front());
     jobs_.pop_front();
     busy_ = true;

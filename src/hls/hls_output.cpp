@@ -1,5 +1,8 @@
 #include "liveorigin/hls/hls_output.hpp"
 
+#include <chrono>
+#include <vector>
+
 #include <spdlog/spdlog.h>
 
 namespace liveorigin::hls {
@@ -8,8 +11,11 @@ HlsOutput::HlsOutput(hub::StreamKey key, OutputOptions options, Library& library
                      std::string context)
     : key_(std::move(key)), options_(std::move(options)), library_(library),
       disk_(options_.path.empty() ? nullptr : disk), context_(std::move(context)),
+      continues_(library_.holds(key_)),
       publish_(library_.open(key_, options_.window, options_.fragment)),
-      segmenter_(options_.fragment, context_, [this](Segment s) { on_segment(std::move(s)); }) {}
+      segmenter_(options_.fragment, context_, [this](Segment s) { on_segment(std::move(s)); }) {
+  if (disk_) disk_->keep(key_.str(), continues_);
+}
 
 void HlsOutput::on_packet(const media::PacketPtr& packet) {
   if (!ended_) segmenter_.push(*packet);
@@ -19,7 +25,28 @@ void HlsOutput::on_stream_end() {
   if (ended_) return;
   segmenter_.finish();
   ended_ = true;
-  library_.close(key_, publish_);
+  if (!library_.close(key_, publish_) || !disk_) return;
+  // On disk (a CDN or nginx serving hls.path): the playlist says the stream ended, and its files
+  // go once the memory copy would be gone too (the offline hold, then a window for players still
+  // fetching), unless the stream publishes again before.
+  const auto dir = directory();
+  std::vector<std::filesystem::path> left, listed;  // segments that left the playlist, or are in it
+  for (const auto& name : evicted_) left.push_back(dir / name);
+  double target = options_.fragment;
+  if (const auto snapshot = library_.playlist(key_)) {
+    for (const auto& entry : snapshot->playlist.entries()) listed.push_back(dir / entry.uri);
+    target = snapshot->playlist.target_duration();
+    const auto text = snapshot->playlist.render() + "#EXT-X-ENDLIST\n";
+    disk_->write(playlist_file(), std::make_shared<const Bytes>(text.begin(), text.end()));
+  }
+  const auto now = std::chrono::steady_clock::now();
+  const auto after = [&](double targets) {
+    return now + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(target * targets));
+  };
+  // Segments that left the playlist go a window later whatever happens next (group "" is never
+  // kept); the listed ones and the playlist after the offline hold too, unless a republish keeps them.
+  disk_->expire("", std::move(left), std::nullopt, after(options_.window));
+  disk_->expire(key_.str(), std::move(listed), playlist_file(), after(Library::kOfflineTargets + options_.window));
 }
 
 void HlsOutput::on_segment(Segment segment) {
@@ -31,9 +58,9 @@ void HlsOutput::on_segment(Segment segment) {
                 context_, added.uri, segment.duration, size / 1024,
                 std::chrono::duration_cast<std::chrono::microseconds>(latency).count());
   if (!disk_) return;
-  const auto dir = std::filesystem::path(options_.path) / key_.app;
+  const auto dir = directory();
   disk_->write(dir / added.uri, std::move(segment.data));
-  disk_->write(dir / (key_.name + ".m3u8"), added.snapshot->text);
+  disk_->write(playlist_file(), added.snapshot->text);
   for (auto& name : added.evicted) evicted_.push_back(std::move(name));
   while (evicted_.size() > static_cast<std::size_t>(options_.window)) {
     disk_->remove(dir / evicted_.front());

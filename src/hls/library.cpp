@@ -78,12 +78,21 @@ Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t pub
   return added;
 }
 
-void Library::close(const hub::StreamKey& key, std::uint64_t publish) {
+bool Library::close(const hub::StreamKey& key, std::uint64_t publish) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.publish != publish) return;
+  if (it == entries_.end() || it->second.publish != publish) return false;
   it->second.publish = 0;
   it->second.offline_until = clock_() + ticks(target(it->second) * kOfflineTargets);
+  return true;
+}
+
+bool Library::holds(const hub::StreamKey& key) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_();
+  sweep(now);
+  const auto it = entries_.find(key);
+  return it != entries_.end() && it->second.offline_until > now;
 }
 
 std::shared_ptr<const PlaylistSnapshot> Library::playlist(const hub::StreamKey& key) {

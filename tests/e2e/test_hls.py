@@ -200,6 +200,33 @@ def test_files_on_disk_under_hls_path(hls_server):
     assert len([n for n in names if n.startswith("s-") and n.endswith(".ts")]) <= 13, sorted(names)
 
 
+def test_hls_path_files_of_an_ended_stream(servers, clients, tmp_path):
+    """On disk, an ended stream's playlist says so (#EXT-X-ENDLIST) and its files go once its
+    playlist would no longer be served, instead of staying for ever (one set per publish)."""
+    hls_dir = str(tmp_path / "hlsdisk")
+    srv = servers.start({"apps": {"live": {"hls": {"fragment": 1, "window": 2, "path": hls_dir}}}})
+    d = os.path.join(hls_dir, "live")
+    pub = clients.publish(srv, "e", "av.flv")
+    wait_live(srv, "e")
+    wait_playlist(srv, "e", 2)
+    pub.cleanup()
+    wait_offline(srv, "e")
+    deadline = time.monotonic() + 10
+    text = ""
+    while "#EXT-X-ENDLIST" not in text and time.monotonic() < deadline:
+        with open(os.path.join(d, "e.m3u8")) as f:
+            text = f.read()
+        time.sleep(0.2)
+    assert text.rstrip().endswith("#EXT-X-ENDLIST"), text
+    # 2 s segments (the key frames), target 2: the offline hold (3 targets) and a window (2).
+    deadline = time.monotonic() + 30
+    names = os.listdir(d)
+    while names and time.monotonic() < deadline:
+        time.sleep(0.5)
+        names = os.listdir(d)
+    assert not names, f"files of the ended stream left on disk: {sorted(names)}"
+
+
 def test_republish_adds_discontinuity_then_offline_playlist_expires(servers, clients):
     srv = servers.start({"apps": {"live": {"hls": {"fragment": 1, "window": 6}}}})
     pub = clients.publish(srv, "r", "av.flv")

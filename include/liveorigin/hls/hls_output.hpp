@@ -30,12 +30,15 @@ class HlsOutput : public hub::Subscriber {
 
  private:
   void on_segment(Segment segment);
+  std::filesystem::path directory() const { return std::filesystem::path(options_.path) / key_.app; }
+  std::filesystem::path playlist_file() const { return directory() / (key_.name + ".m3u8"); }
 
   hub::StreamKey key_;
   OutputOptions options_;
   Library& library_;
   DiskWriter* disk_;
   std::string context_;
+  bool continues_;  // this publish continues the stream's held playlist
   std::uint64_t publish_;
   Segmenter segmenter_;
   std::deque<std::string> evicted_;  // on disk, removed a window after leaving the playlist

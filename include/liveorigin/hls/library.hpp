@@ -39,6 +39,8 @@ class Library {
   // Segmenter side. A publish begins: the stream's playlist continues (with a discontinuity)
   // when it is still held, else a new one starts. Returns an id for this publish.
   std::uint64_t open(const hub::StreamKey& key, int window, double fragment);
+  // Whether a publish beginning now would continue the stream's playlist.
+  bool holds(const hub::StreamKey& key);
 
   struct Added {
     std::string uri;                                 // the new segment's name
@@ -49,8 +51,9 @@ class Library {
   // when `publish` is no longer the stream's current publish.
   Added add_segment(const hub::StreamKey& key, std::uint64_t publish, double duration,
                     std::shared_ptr<const Bytes> data);
-  // The publish ended: the playlist stays served kOfflineTargets target durations.
-  void close(const hub::StreamKey& key, std::uint64_t publish);
+  // The publish ended: the playlist stays served kOfflineTargets target durations. False (and
+  // nothing changes) when a newer publish of the stream has taken over.
+  bool close(const hub::StreamKey& key, std::uint64_t publish);
 
   // HTTP side. nullptr when the stream is unknown, expired or has no segment yet.
   std::shared_ptr<const PlaylistSnapshot> playlist(const hub::StreamKey& key);
