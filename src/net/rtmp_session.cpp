@@ -147,10 +147,15 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     return query;
   }
 
-  bool check_name(const std::string& stream) {
-    if (hub::is_valid_name(stream)) return true;
+  // What is wrong with a publish or play name (the refusal's description), or empty.
+  std::string name_problem(const std::string& stream) {
+    if (stream.empty()) {
+      spdlog::warn("{}: refused: no stream name (an encoder's stream key left empty?)", context_);
+      return "missing stream name";
+    }
+    if (hub::is_valid_name(stream)) return {};
     spdlog::warn("{}: refused: invalid stream name '{}'", context_, stream.substr(0, 200));
-    return false;
+    return "invalid stream name";
   }
 
   void handle(rtmp::PublishEvent& e) {
@@ -160,8 +165,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return;
     }
     context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
-    if (!check_name(e.stream)) {
-      codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "invalid stream name");
+    if (const auto problem = name_problem(e.stream); !problem.empty()) {
+      codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", problem);
       close_soon("invalid name");
       return;
     }
@@ -208,8 +213,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return;
     }
     context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
-    if (!check_name(e.stream)) {
-      codec_.reject_play(e.stream_id, "NetStream.Play.StreamNotFound", "invalid stream name");
+    if (const auto problem = name_problem(e.stream); !problem.empty()) {
+      codec_.reject_play(e.stream_id, "NetStream.Play.StreamNotFound", problem);
       close_soon("invalid name");
       return;
     }
@@ -298,9 +303,9 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       finish("handshake timeout");
       return;
     }
-    // Connected but neither publishing nor playing (a publish refused with only a status, like a
-    // missing stream name; or the end of a publish on a connection left open): such a session
-    // would hold a place in max_connections for nothing.
+    // Connected but neither publishing nor playing (a client that goes quiet after connect, or
+    // the end of a publish on a connection left open): such a session would hold a place in
+    // max_connections for nothing.
     if (codec_.connected() && !publishing_ && !playing_ && !pending_play_) {
       if (!idle_since_) {
         idle_since_ = now;

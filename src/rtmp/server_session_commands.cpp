@@ -28,12 +28,7 @@ void ServerSession::handle_command(const Message& m, std::vector<Event>& events)
   if (c.name == "publish" || c.name == "play") {
     if (!connected_) throw ProtocolError("rtmp: " + c.name + " before the connection was accepted");
     const std::string full = string_arg(c, 0);
-    const auto [name, query] = split_query(full);
-    if (name.empty()) {
-      const char* code = c.name == "publish" ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound";
-      send_status(m.stream_id, "error", code, "missing stream name");
-      return;
-    }
+    const auto [name, query] = split_query(full);  // an empty name is the session's to refuse (and log)
     active_streams_[m.stream_id] = std::string(name);
     if (c.name == "publish") {
       events.emplace_back(PublishEvent{m.stream_id, std::string(name), parse_query(query), string_arg(c, 1)});

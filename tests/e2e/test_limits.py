@@ -235,8 +235,9 @@ def test_connection_limits(servers, clients):
 
 
 def test_rtmp_connection_that_neither_publishes_nor_plays(servers, clients):
-    """Connected and then nothing, or a publish refused with only a status (no stream name): cut
-    after handshake_timeout, while an RTMP publisher and player beside them go on."""
+    """Connected and then nothing: cut after handshake_timeout, while an RTMP publisher and player
+    beside it go on. A publish without a stream name (an empty OBS stream key) is refused and
+    closed at once, with a log line saying so."""
     server = servers.start({"limits": {"handshake_timeout": 2}})
     flv_player = healthy_stream(server, clients)
     rtmp_player = clients.rtmp_player(server, "ok")
@@ -250,14 +251,15 @@ def test_rtmp_connection_that_neither_publishes_nor_plays(servers, clients):
         info = nameless.status_after("publish", "", "live", stream_id=sid)
         assert info["code"] == "NetStream.Publish.BadName", info
         started = time.monotonic()
+        assert wait_closed(nameless.sock, 3), "a connection refused a publish was kept"
         assert wait_closed(idle.sock, 10), "a connection that never published or played was kept"
-        assert wait_closed(nameless.sock, 10), "a connection refused a publish was kept"
         assert time.monotonic() - started < 8
     finally:
         idle.close()
         nameless.close()
     assert "neither publishing nor playing" in server.log_text(), server.log_tail()
-    wait_refusal(server, "handshake_timeout", 2)
+    assert "refused: no stream name" in server.log_text(), server.log_tail()
+    wait_refusal(server, "handshake_timeout", 1)
     time.sleep(1)
     assert rtmp_player.poll() is None, f"the RTMP player was cut:\n{rtmp_player.output()[-2000:]}"
     still_healthy(server, clients, flv_player, "after")
