@@ -105,9 +105,10 @@ void DiskWriter::run() {
       if (expiries_.empty()) {
         wake_.wait(lock);
       } else {
-        const auto first = std::min_element(expiries_.begin(), expiries_.end(),
-                                            [](const Expiry& a, const Expiry& b) { return a.at < b.at; });
-        wake_.wait_until(lock, first->at);
+        // A copy: the wait reads it again after others (unlocked meanwhile) changed expiries_.
+        const auto until = std::min_element(expiries_.begin(), expiries_.end(),
+                                            [](const Expiry& a, const Expiry& b) { return a.at < b.at; })->at;
+        wake_.wait_until(lock, until);
       }
       continue;
     }
