@@ -393,3 +393,14 @@ def test_no_url_no_callbacks(servers, receivers):
     assert [(r["body"]["app"], r["body"]["event"]) for r in rx.requests] == [("other", "publish"),
                                                                             ("other", "unpublish")]
     check_signed(requests[0]["body"])
+
+
+def test_an_apps_key_alone_signs_its_events_sent_to_the_global_url(servers, receivers):
+    """apps.APP.notify overrides the global notify field by field: a key without a URL still signs."""
+    rx = receivers().start()
+    server = servers.start({"notify": {"url": rx.url(), "key": "global-key"},
+                            "apps": {"live": {"notify": {"key": KEY}}}})
+    publish_and_close(server, "k")
+    requests = rx.wait_for(lambda rs: len(rs) >= 2, 10, "the publish and unpublish events")
+    for r in requests:
+        check_signed(r["body"])  # with KEY, the app's
