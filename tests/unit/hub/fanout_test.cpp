@@ -39,6 +39,16 @@ struct Reader : FeedReader {
 
 class FanoutTest : public ::testing::Test {
  protected:
+  // `count` readers joined to `to` with no cached start.
+  static std::vector<std::unique_ptr<Reader>> join_readers(Fanout& to, int count) {
+    std::vector<std::unique_ptr<Reader>> readers;
+    for (int i = 0; i < count; ++i) {
+      readers.push_back(std::make_unique<Reader>());
+      to.join(readers.back()->feed(), {});
+    }
+    return readers;
+  }
+
   ManualLoop loop;
   std::shared_ptr<Fanout> fanout = std::make_shared<Fanout>(loop);
 };
@@ -90,11 +100,7 @@ TEST_F(FanoutTest, ReadersWakeOncePerTickWhateverTheNumberOfPackets) {
 TEST_F(FanoutTest, PhasesWakeAQuarterOfTheReadersPerTickAndAllOfThemPerInterval) {
   ManualLoop gathering(true, 4);
   auto batched = std::make_shared<Fanout>(gathering);
-  std::vector<std::unique_ptr<Reader>> readers;
-  for (int i = 0; i < 8; ++i) {
-    readers.push_back(std::make_unique<Reader>());
-    batched->join(readers.back()->feed(), {});
-  }
+  auto readers = join_readers(*batched, 8);
   batched->deliver(testing::video(0, true));
   auto served = [&] {
     return std::count_if(readers.begin(), readers.end(), [](const auto& r) { return r->packets.size() == 1; });
@@ -111,11 +117,7 @@ TEST_F(FanoutTest, PhasesWakeAQuarterOfTheReadersPerTickAndAllOfThemPerInterval)
 TEST_F(FanoutTest, SlowReaderLosesNothingWhenOthersLeaveBetweenTicks) {
   ManualLoop gathering(true, 4);
   auto batched = std::make_shared<Fanout>(gathering);
-  std::vector<std::unique_ptr<Reader>> readers;
-  for (int i = 0; i < 8; ++i) {
-    readers.push_back(std::make_unique<Reader>());
-    batched->join(readers.back()->feed(), {});
-  }
+  auto readers = join_readers(*batched, 8);
   Reader& slow = *readers.back();
   slow.paused = true;
   std::uint32_t ts = 0;

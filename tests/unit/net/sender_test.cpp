@@ -61,6 +61,8 @@ class SenderTest : public ::testing::Test {
     acceptor.accept(*server);
   }
 
+  bool nodelay_after_the_start();  // defined beside the tests that use it
+
   // A sender playing from `fanout` (by default one that wakes its players at every packet).
   std::shared_ptr<Sender> make_sender(hub::Fanout* fanout = nullptr) {
     auto sender = std::make_shared<Sender>(server, WireFormat::flv, hub::PlayerFeed::Options{4000, 64u << 20},
@@ -110,30 +112,27 @@ TEST_F(SenderTest, WritesControlThenMediaInOrder) {
   EXPECT_EQ(stats.bytes_out.load(), expected.size());
 }
 
-TEST_F(SenderTest, NagleIsBackOnAfterTheFirstMediaWrite) {
-  auto sender = make_sender();
-  sender->send_control(as_bytes("REPLY"));
-  auto packet = video(0, 1000, 1);
-  direct->deliver(packet);  // the stream's start: written with TCP_NODELAY, then Nagle again
-  direct->deliver(video(40, 1000, 2));
-  asio::ip::tcp::no_delay nodelay(true);
-  server->get_option(nodelay);
-  EXPECT_FALSE(nodelay.value());
-  EXPECT_EQ(read_exactly(5 + 2 * packet->flv_tag.size()).size(), 5 + 2 * packet->flv_tag.size());
-}
-
-// server.tcp_nodelay: the listener turns TCP_NODELAY on for good; the first write must not undo it.
-TEST_F(SenderTest, ASocketWithNodelayKeepsIt) {
-  server->set_option(asio::ip::tcp::no_delay(true));
+// A play reply, the stream's start and one more packet through a sender; whether the socket has
+// TCP_NODELAY afterwards. Everything written arrives either way.
+bool SenderTest::nodelay_after_the_start() {
   auto sender = make_sender();
   sender->send_control(as_bytes("REPLY"));
   auto packet = video(0, 1000, 1);
   direct->deliver(packet);
   direct->deliver(video(40, 1000, 2));
-  asio::ip::tcp::no_delay nodelay(false);
+  asio::ip::tcp::no_delay nodelay;
   server->get_option(nodelay);
-  EXPECT_TRUE(nodelay.value());
   EXPECT_EQ(read_exactly(5 + 2 * packet->flv_tag.size()).size(), 5 + 2 * packet->flv_tag.size());
+  return nodelay.value();
+}
+
+// The start is written with TCP_NODELAY, then Nagle is on again.
+TEST_F(SenderTest, NagleIsBackOnAfterTheFirstMediaWrite) { EXPECT_FALSE(nodelay_after_the_start()); }
+
+// server.tcp_nodelay: the listener turns TCP_NODELAY on for good; the first write must not undo it.
+TEST_F(SenderTest, ASocketWithNodelayKeepsIt) {
+  server->set_option(asio::ip::tcp::no_delay(true));
+  EXPECT_TRUE(nodelay_after_the_start());
 }
 
 TEST_F(SenderTest, ResumesWhereTheKernelStoppedWhenTheSocketBufferIsFull) {
