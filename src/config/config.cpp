@@ -324,6 +324,7 @@ void read_app(MapReader r, AppConfig& app) {
   read_auth(r.section("push_auth"), app.push_auth);
   read_auth(r.section("play_auth"), app.play_auth);
   r.get("gop_cache", app.gop_cache);
+  r.get("player_page", app.player_page);
   {
     MapReader flv = r.section("flv");
     flv.get("enabled", app.flv_enabled);

@@ -61,6 +61,7 @@ struct AppConfig {
   AuthKeys push_auth, play_auth;
   bool gop_cache = true;
   bool flv_enabled = true;  // yaml: flv: { enabled: true }
+  bool player_page = true;  // listed on / and played at /play/APP/STREAM (play-auth apps are never listed)
   HlsConfig hls;
   RecordConfig record;
   NotifyTarget notify;  // overrides the global notify when its url is set

@@ -318,5 +318,14 @@ TEST(Config, LoadFileErrors) {
   std::filesystem::remove(path);
 }
 
+TEST(Config, PlayerPageIsOnUnlessTurnedOff) {
+  const Config c = parse_config("apps:\n  live:\n  hidden:\n    player_page: false\n", "page.yaml");
+  EXPECT_TRUE(c.find_app("live")->player_page);
+  EXPECT_FALSE(c.find_app("hidden")->player_page);
+  EXPECT_TRUE(default_config().find_app("live")->player_page);
+  EXPECT_EQ(error_of("apps:\n  live:\n    player_page: 2\n"),
+            "test.yaml:3: 'apps.live.player_page' must be true or false, got '2'");
+}
+
 }  // namespace
 }  // namespace liveorigin::config
