@@ -16,6 +16,7 @@
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/rtmp/query.hpp"
+#include "console_routes.hpp"
 
 namespace liveorigin::api {
 
@@ -115,6 +116,18 @@ class Session : public std::enable_shared_from_this<Session> {
     request.host = std::string(message[bhttp::field::host]);
     const bool keep_alive = message.keep_alive();
 
+    // The console's files hold no data: no token (src/api/console_routes.cpp).
+    if (message.method() == bhttp::verb::get) {
+      if (auto page = console_reply(*config_.get(), {request.path, request.host, message[bhttp::field::if_none_match],
+                                                     message[bhttp::field::accept_encoding]})) {
+        auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(page->status), 11);
+        for (const auto& [name, value] : page->headers) reply->set(name, value);
+        reply->set(bhttp::field::content_type, page->content_type);
+        reply->body() = std::move(page->body);
+        write(std::move(reply), keep_alive);
+        return;
+      }
+    }
     Response response;
     if (request.path != "/healthz" &&
         !bearer_matches(message[bhttp::field::authorization], config_.get()->server.api_token)) {
@@ -131,11 +144,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(const Response& response, bool keep_alive) {
     auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(response.status), 11);
-    reply->set(bhttp::field::server, "liveorigin");
     reply->set(bhttp::field::content_type, response.content_type);
     if (response.status == 401) reply->set(bhttp::field::www_authenticate, "Bearer");
     reply->body() = envelope(response);
     if (response.content_type == "application/json") reply->body() += "\n";
+    write(std::move(reply), keep_alive);
+  }
+
+  void write(std::shared_ptr<bhttp::response<bhttp::string_body>> reply, bool keep_alive) {
+    reply->set(bhttp::field::server, "liveorigin");
     reply->keep_alive(keep_alive);
     reply->prepare_payload();
     timer_.expires_after(kRequestTimeout);  // a client that does not read is cut
