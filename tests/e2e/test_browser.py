@@ -236,6 +236,7 @@ def test_console_streams_channels_and_recordings(browser, servers, clients):
     browser.get(console_url(server))
     sign_in(browser, apiclient.TOKEN)
     wait_for("the live stream", lambda: stream_row(browser, "live/cam"), 15)
+    assert not browser.find_element(By.ID, "login").is_displayed()
     row_text = stream_row(browser, "live/cam")[0]
     assert "h264 640×360" in row_text and "aac" in row_text, row_text
     wait_for("the bitrate chart", lambda: browser.find_elements(By.CSS_SELECTOR, "#chart .uplot canvas"), 15)
