@@ -3,9 +3,7 @@ Chromium driven by Selenium, against the real server, with media published by ff
 import gzip
 import http.client
 import json
-import os
 import shutil
-import subprocess
 import time
 import urllib.parse
 
