@@ -116,7 +116,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     }
     if (is_vod_target(target)) {  // recordings, streamed from disk (src/http/vod_routes.cpp)
       const auto range = request[bhttp::field::range];
-      serve_vod(writer_, *config_, server_.stats,
+      serve_vod(writer_, *config_, server_.access, server_.stats,
                 {target, std::string_view(range.data(), range.size()), head_only, keep_alive},
                 [self = shared_from_this()](bool again) { again ? self->read_request() : self->close(); });
       return;

@@ -179,3 +179,34 @@ def test_channels_mode_quota_and_urls(servers, clients):
     wait_api(server)
     assert [c["id"] for c in data(server, "GET", "/api/v1/apps/ch/channels")] == ["c1", "c3"]
     assert publish_code(server, "c1" + valid("chkey", "c1"), app="ch") == ("status", "NetStream.Publish.Start")
+
+
+def test_a_bad_host_header_is_refused_and_never_reaches_a_url(server):
+    """Channel URLs are built from the Host header: only host[:port] may go into them."""
+    import http.client
+    wait_api(server)
+
+    def post_channel(host, stream):
+        conn = http.client.HTTPConnection(HOST, server.api_port, timeout=10)
+        try:
+            conn.putrequest("POST", "/api/v1/apps/live/channels", skip_host=True)
+            conn.putheader("Host", host)
+            conn.putheader("Authorization", "Bearer t")
+            body = ('{"id":"%s"}' % stream).encode()
+            conn.putheader("Content-Type", "application/json")
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode()
+        finally:
+            conn.close()
+
+    for i, bad in enumerate(["evil.example/x?", "evil.example:80/x", "a b", "user@evil.example", "[::1"]):
+        status, text = post_channel(bad, f"bad{i}")
+        assert status == 400 and "bad Host header" in text, (bad, status, text)
+        assert "evil" not in text
+    status, text = post_channel("media.example.com:8090", "good")
+    assert status == 200, text
+    assert f'"flv":"http://media.example.com:{server.http_port}/live/good.flv"' in text, text
+    status, text = post_channel("[::1]:8090", "good6")
+    assert status == 200 and f"rtmp://[::1]:{server.rtmp_port}/live/good6" in text, text

@@ -176,6 +176,10 @@ TEST(ApiServer, BearerToken) {
   EXPECT_FALSE(bearer_matches("bearer abc", "abc"));
   EXPECT_FALSE(bearer_matches("Bearer abc ", "abc"));
   EXPECT_FALSE(bearer_matches("Bearer ", ""));  // an empty token never matches
+  EXPECT_FALSE(bearer_matches("Bearer ab", "abc"));
+  EXPECT_FALSE(bearer_matches("Bearer abcd", "abc"));
+  EXPECT_FALSE(bearer_matches("", "abc"));
+  EXPECT_TRUE(bearer_matches("Bearer 0123456789abcdef0123", "0123456789abcdef0123"));
 }
 
 }  // namespace
