@@ -96,6 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_request(const boost::system::error_code& ec) {
+    head_ = !ec && parser_->get().method() == bhttp::verb::head;
     if (ec) {
       if (net::classify_request_read_failure(ec, context_, stats_) == net::RequestReadFailure::peer_left) {
         close();
@@ -122,8 +123,8 @@ class Session : public std::enable_shared_from_this<Session> {
     request.host = std::string(message[bhttp::field::host]);
     const bool keep_alive = message.keep_alive();
 
-    // The console's files hold no data: no token (src/api/console_routes.cpp).
-    if (message.method() == bhttp::verb::get) {
+    // The console's files hold no data: no token (src/api/console_routes.cpp). HEAD as GET.
+    if (message.method() == bhttp::verb::get || head_) {
       if (auto page = console_reply(*config_.get(), {request.path, request.host, message[bhttp::field::if_none_match],
                                                      message[bhttp::field::accept_encoding]})) {
         auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(page->status), 11);
@@ -165,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
     reply->set(bhttp::field::server, "liveorigin");
     reply->keep_alive(keep_alive);
     reply->prepare_payload();
+    if (head_) reply->body().clear();  // HEAD: GET's headers (Content-Length too), no body
     timer_.expires_after(kRequestTimeout);  // a client that does not read is cut
     timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       if (auto self = weak.lock(); self && !ec) self->close();
@@ -197,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string ip_;
   std::string context_;
+  bool head_ = false;  // the request being answered is a HEAD
 };
 
 }  // namespace

@@ -80,6 +80,7 @@ struct Server::Parts {
     api::add_stats_routes(router, *management);
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
+    api::add_app_routes(router, *management);
     api = std::make_unique<api::ApiServer>(config.server.api, router, store, context.stats);
     api->every(std::chrono::seconds(1), [m = management.get()] { m->sample(); });
   }

@@ -11,7 +11,7 @@ import pytest
 
 import apiclient
 import testmedia
-from harness import FFMPEG, HOST, http_get, wait_live
+from harness import FFMPEG, HOST, http_get, wait_live, wait_offline
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -19,6 +19,7 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 except ImportError:  # pragma: no cover - depends on the machine
     webdriver = None
 
@@ -221,7 +222,8 @@ def test_console_refuses_a_wrong_token_and_asks_again(browser, server):
 
 
 def test_console_streams_channels_and_recordings(browser, servers, clients):
-    server = servers.start({"apps": {"live": {"record": {"enabled": True, "format": "mp4"}}}})
+    server = servers.start({"apps": {"live": {"record": {"enabled": True, "format": "mp4"}},
+                                     "studio": {"mode": "channel", "push_auth": {"key": "studiokey"}}}})
     rec = publish(clients, server, "short", seconds=4)
     publish(clients, server, "cam")
     wait_live(server, "cam")
@@ -243,10 +245,20 @@ def test_console_streams_channels_and_recordings(browser, servers, clients):
     wait_for("the stream disabled", lambda: apiclient.data(server, "GET", "/api/v1/streams/live/cam")["status"]
              == "disabled", 10)
     wait_for("the row to say disabled", lambda: stream_row(browser, "live/cam")[1] == "disabled", 10)
+    # Its publisher is cut: a fresh page (nothing remembered) still lists it, from the server.
+    wait_offline(server, "cam")
+    browser.refresh()
+    wait_for("the offline disabled row after a reload",
+             lambda: (row := stream_row(browser, "live/cam")) and row[1] == "disabled" and "offline" in row[0], 15)
     click(browser, "the Enable button", "#streams tr", "live/cam", "Enable")
     wait_for("the stream enabled", lambda: apiclient.data(server, "GET", "/api/v1/streams/live/cam")["status"]
              == "enabled", 10)
 
+    # The form offers the configured apps, channel mode first.
+    options = wait_for("the apps in the channel form", lambda: browser.execute_script(
+        "return [...document.querySelectorAll('#channel-app option')].map(o => o.value)"), 15)
+    assert options == ["studio", "live"], options
+    Select(browser.find_element(By.ID, "channel-app")).select_by_value("live")
     browser.find_element(By.ID, "channel-id").send_keys("studio1")
     browser.find_element(By.CSS_SELECTOR, "#channel-form button").click()
     created = wait_for("the new channel's URLs", lambda: browser.find_element(By.ID, "channel-created").text, 10)

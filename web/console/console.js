@@ -176,29 +176,10 @@ function updateChart(streams) {
   }
 }
 
-// Streams seen in this tab stay listed when they go offline (a disabled stream is cut), so they can
-// be enabled again; a server whose list has state=all lists them itself.
-const seenStreams = new Set();
-
-async function withSeenStreams(streams) {
-  const listed = new Set(streams.map((s) => `${s.app}/${s.stream}`));
-  listed.forEach((key) => seenStreams.add(key));
-  const missing = [...seenStreams].filter((key) => !listed.has(key));
-  const more = await Promise.all(missing.map((key) => {
-    const [app, stream] = key.split('/');
-    return api('GET', `/api/v1/streams${mediaPath(app, stream)}`).catch((error) => {
-      if (error instanceof Unauthorized) throw error;
-      seenStreams.delete(key);
-      return null;
-    });
-  }));
-  return [...streams, ...more.filter(Boolean)];
-}
-
 async function refreshFast() {
   try {
-    const [stats, listed] = await Promise.all([api('GET', '/api/v1/stats'), api('GET', '/api/v1/streams?state=all')]);
-    const streams = await withSeenStreams(listed);
+    // state=all: streams that went offline (a disabled one is cut) stay listed, so they can be enabled again.
+    const [stats, streams] = await Promise.all([api('GET', '/api/v1/stats'), api('GET', '/api/v1/streams?state=all')]);
     renderStats(stats);
     renderStreams(streams);
     updateChart(streams);
@@ -235,29 +216,23 @@ function renderCallbacks(callbacks) {
   ])));
 }
 
-// The apps the channel form offers: /api/v1/apps when the server has it, else those seen live.
-async function fillApps(streams) {
+// The apps the channel form offers, from the config: those in channel mode first (only their
+// channels may publish), then the others (any name publishes there; a channel gives its signed URLs).
+async function fillApps() {
+  const apps = await api('GET', '/api/v1/apps');
+  const ordered = [...apps.filter((a) => a.mode === 'channel'), ...apps.filter((a) => a.mode !== 'channel')];
   const select = $('channel-app');
-  let names = [];
-  try {
-    const apps = await api('GET', '/api/v1/apps');
-    names = Array.isArray(apps) ? apps.map((a) => a.name || a.app) : Object.keys(apps);
-  } catch (error) {
-    if (error instanceof Unauthorized) throw error;
-    names = [...new Set(['live', ...streams.map((s) => s.app)])];
-  }
   const current = select.value;
-  const known = [...select.options].map((o) => o.value);
-  if (names.join() !== known.join()) {
-    select.replaceChildren(...names.map((n) => new Option(n, n)));
-    if (names.includes(current)) select.value = current;
+  const labels = ordered.map((a) => `${a.name} (${a.mode})`);
+  if (labels.join() !== [...select.options].map((o) => o.textContent).join()) {
+    select.replaceChildren(...ordered.map((a, i) => new Option(labels[i], a.name)));
+    if (ordered.some((a) => a.name === current)) select.value = current;
   }
 }
 
 async function refreshSlow() {
   try {
-    const streams = await api('GET', '/api/v1/streams?state=all');
-    await fillApps(streams);
+    await fillApps();
     const app = $('channel-app').value;
     const [channels, recordings, callbacks] = await Promise.all([
       app ? api('GET', `/api/v1/apps/${encodeURIComponent(app)}/channels`).catch((e) => {
