@@ -280,10 +280,12 @@ def test_unique_huge_queries_neither_count_as_players_nor_reach_segment_lines(hl
     growth = rss_mib(hls_server) - before
     pl = parse_playlist(body.decode())
     assert pl["segments"]
+    players = data(hls_server, "GET", "/api/v1/streams/live/s")["players"]["hls"]
+    print(f"1500 playlist requests with 15 KB queries: {players} HLS player(s), RSS +{growth:.1f} MiB, "
+          f"segment URI {len(pl['segments'][0][1])} bytes")
     for _, uri, _ in pl["segments"]:
         assert len(uri) < 300, uri[:300]
         assert uri.endswith(f"?txTime=ab{i}"), uri
-    players = data(hls_server, "GET", "/api/v1/streams/live/s")["players"]["hls"]
     assert players <= 5, players
     assert growth < 10, f"RSS grew by {growth:.1f} MiB over 1500 playlist requests"
 
