@@ -123,6 +123,50 @@ def flv_tags(data):
         pos += 11 + size + 4
 
 
+def flv_tag(kind, ts, body):
+    """One FLV tag with its previous-tag-size."""
+    return (bytes([kind]) + len(body).to_bytes(3, "big") + (ts & 0xFFFFFF).to_bytes(3, "big") + bytes([ts >> 24 & 0xFF])
+            + b"\x00\x00\x00" + body + (11 + len(body)).to_bytes(4, "big"))
+
+
+def enhanced_video(frame_type, packet_type, fourcc, rest):
+    """An enhanced RTMP video body: [1][frame type:3][packet type:4], FourCC, the rest."""
+    return bytes([0x80 | frame_type << 4 | packet_type]) + fourcc + rest
+
+
+def enhanced_avc(tags):
+    """A bare tag stream with the legacy AVC video tags rewritten as enhanced RTMP 'avc1' ones:
+    SequenceStart, and frames alternating CodedFrames (with composition time) and CodedFramesX."""
+    out = bytearray()
+    for n, (kind, ts, body, raw) in enumerate(tags):
+        if kind != 9 or len(body) < 5 or body[0] & 0x0F != 7 or body[1] > 1:
+            out += raw
+            continue
+        frame_type = body[0] >> 4
+        if body[1] == 0:
+            new = enhanced_video(frame_type, 0, b"avc1", body[5:])
+        elif n % 2 and body[2:5] == b"\x00\x00\x00":
+            new = enhanced_video(frame_type, 3, b"avc1", body[5:])
+        else:
+            new = enhanced_video(frame_type, 1, b"avc1", body[2:])
+        out += flv_tag(9, ts, new)
+    return bytes(out)
+
+
+def enhanced_hevc(hvcc):
+    """'hvc1' SequenceStart and a few frames (CodedFrames and CodedFramesX), then the same frames
+    cut inside their composition time: the shape of a crash the HLS muxer once had."""
+    idr = b"\x00\x00\x00\x06\x26\x01\xaf\x00\x11\x22"
+    trail = b"\x00\x00\x00\x05\x02\x01\xd0\x09\x7e"
+    out = flv_tag(9, 0, enhanced_video(1, 0, b"hvc1", hvcc))
+    out += flv_tag(9, 0, enhanced_video(1, 1, b"hvc1", b"\x00\x00\x00" + idr))
+    out += flv_tag(9, 40, enhanced_video(2, 1, b"hvc1", b"\x00\x00\x28" + trail))
+    out += flv_tag(9, 80, enhanced_video(2, 3, b"hvc1", trail))
+    out += flv_tag(9, 2000, enhanced_video(1, 1, b"hvc1", b"\x00\x00\x00" + idr))
+    cut = flv_tag(9, 2040, enhanced_video(2, 1, b"hvc1", b"\x00"))
+    return out, out + cut
+
+
 def mp4_box(data, name):
     i = data.find(name)
     if i < 4:
@@ -180,12 +224,17 @@ def main():
             add("flv", f"{name}_bare_pieces", b"\x11" + bare)
             add("hls", f"{name}", b"\x03" + bare, limit=256 * 1024)
             add("hls", f"{name}_short", b"\x00" + bare[:MAX_SEED])
+            # Enhanced RTMP: the same stream with 'avc1' FourCC video tags.
+            ebare = enhanced_avc(tags)
+            add("hls", f"{name}_enhanced", b"\x00" + ebare[:MAX_SEED])
+            add("flv", f"{name}_enhanced_bare", b"\x01" + ebare)
             for kind, ts, body, _ in tags:
                 if kind == 18:
                     add("amf0", f"{name}_metadata", body)
                 elif kind == 9 and len(body) > 5 and body[0] & 0x0F == 7 and body[1] == 0:
                     add("codec", f"{name}_avcc", b"\x00" + body[5:])
                     add("codec", f"{name}_video_sequence_header", b"\x03" + body)
+                    add("codec", f"{name}_enhanced_sequence_start", b"\x03" + enhanced_video(1, 0, b"avc1", body[5:]))
                 elif kind == 8 and len(body) > 2 and body[0] >> 4 == 10 and body[1] == 0:
                     add("codec", f"{name}_asc", b"\x02" + body[2:])
                     add("codec", f"{name}_audio_sequence_header", b"\x03" + body)
@@ -196,6 +245,10 @@ def main():
                 # Legacy FLV HEVC (codec id 12) and enhanced RTMP ('hvc1' SequenceStart) headers.
                 add("codec", "hevc_legacy_header", b"\x03" + bytes([0x1C, 0, 0, 0, 0]) + hvcc)
                 add("codec", "hevc_enhanced_header", b"\x03" + bytes([0x90]) + b"hvc1" + hvcc)
+                whole, cut = enhanced_hevc(hvcc)
+                add("hls", "hevc_enhanced", b"\x01" + whole)
+                add("hls", "hevc_enhanced_cut", b"\x01" + cut)
+                add("flv", "hevc_enhanced_bare", b"\x01" + whole)
                 add("hls", "hevc_legacy", b"\x01" + struct.pack(">B", 9) + len(hvcc + b"12345").to_bytes(3, "big")
                     + b"\x00" * 7 + bytes([0x1C, 0, 0, 0, 0]) + hvcc + struct.pack(">I", 11 + 5 + len(hvcc)))
 

@@ -1,7 +1,11 @@
 #include "liveorigin/hls/disk_writer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -11,23 +15,72 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Closes a file descriptor when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+bool write_all(int fd, const Bytes& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Creates FILE.tmp in `dir` for writing, never through anything already there: O_EXCL fails on
+// an existing name (a planted symlink or FIFO, or a temp file a crash left), which is unlinked
+// (unlink removes a link itself, not what it points to) before one more try.
+int create_temp(int dir, const std::string& tmp_name) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = ::openat(dir, tmp_name.c_str(), kFlags, 0644);
+  if (fd < 0 && errno == EEXIST && ::unlinkat(dir, tmp_name.c_str(), 0) == 0)
+    fd = ::openat(dir, tmp_name.c_str(), kFlags, 0644);
+  return fd;
+}
+
+// Writes FILE.tmp, then renames it over FILE: players never see half a file, and a symlink or
+// FIFO planted at FILE is replaced, not written through (PRODUCT.md section 8). The directory is
+// opened without following a symlink, and both names are resolved in it, so a directory swapped
+// for a link meanwhile does not redirect the write.
 void write_atomically(const fs::path& file, const Bytes& data) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  auto tmp = file;
-  tmp += ".tmp";
+  const Fd dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir.fd < 0) {
+    spdlog::warn("hls: cannot open the directory {} (a symlink?): {}", file.parent_path().string(),
+                 std::strerror(errno));
+    return;
+  }
+  const std::string name = file.filename().string();
+  const std::string tmp_name = name + ".tmp";
+  bool ok;
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    out.close();
-    if (!out) {
-      spdlog::warn("hls: cannot write {}", tmp.string());
-      fs::remove(tmp, ec);
+    const Fd out(create_temp(dir.fd, tmp_name));
+    if (out.fd < 0) {
+      spdlog::warn("hls: cannot create {}.tmp: {}", file.string(), std::strerror(errno));
       return;
     }
+    ok = write_all(out.fd, data);
   }
-  fs::rename(tmp, file, ec);
-  if (ec) spdlog::warn("hls: cannot rename {} to {}: {}", tmp.string(), file.string(), ec.message());
+  if (!ok) {
+    spdlog::warn("hls: cannot write {}.tmp: {}", file.string(), std::strerror(errno));
+    ::unlinkat(dir.fd, tmp_name.c_str(), 0);
+    return;
+  }
+  if (::renameat(dir.fd, tmp_name.c_str(), dir.fd, name.c_str()) != 0) {
+    spdlog::warn("hls: cannot rename {}.tmp to {}: {}", file.string(), name, std::strerror(errno));
+    ::unlinkat(dir.fd, tmp_name.c_str(), 0);
+  }
 }
 
 }  // namespace

@@ -18,21 +18,24 @@ bool is_parameter_set(media::Codec codec, int type) {
   return codec == media::Codec::hevc ? type >= 32 && type <= 34 : type == 7 || type == 8;
 }
 
-// Where the codec payload of a video tag starts: 5 for legacy AVC/HEVC and enhanced
+// Where the codec payload of an AVC/HEVC video tag starts: 5 for legacy tags and enhanced
 // SequenceStart / CodedFramesX, 8 for enhanced CodedFrames (which carry a composition time).
-// nullopt for packet types that carry no frame (sequence end, metadata).
+// nullopt for packet types that carry no frame (sequence end, metadata) and for a tag that ends
+// before its payload starts (the publisher sends what it likes).
 std::optional<std::size_t> video_payload_offset(ByteView body, bool& sequence_header) {
   if (body.size() < 5) return std::nullopt;
+  std::size_t offset = 5;
   if (body[0] & 0x80) {
     const int packet_type = body[0] & 0x0f;
     sequence_header = packet_type == 0;
-    if (packet_type == 0 || packet_type == 3) return 5;
-    if (packet_type == 1) return 8;
-    return std::nullopt;
+    if (packet_type == 1) offset = 8;
+    else if (packet_type != 0 && packet_type != 3) return std::nullopt;
+  } else {
+    sequence_header = body[1] == 0;
+    if (body[1] > 1) return std::nullopt;  // AVC end of sequence
   }
-  sequence_header = body[1] == 0;
-  if (body[1] > 1) return std::nullopt;  // AVC end of sequence
-  return 5;
+  if (body.size() < offset) return std::nullopt;
+  return offset;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "liveorigin/hls/library.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -125,12 +126,25 @@ void Library::note_player(const hub::StreamKey& key, std::string_view client) {
   if (it == entries_.end()) return;
   Entry& e = it->second;
   const auto now = clock_();
-  e.players[std::string(client)] = now;
-  if (e.players.size() >= e.players_prune_at) {  // bounded: stale clients go in batches
-    const auto since = now - ticks(target(e) * kPlayerTargets);
-    std::erase_if(e.players, [&](const auto& p) { return p.second < since; });
-    e.players_prune_at = std::max<std::size_t>(64, e.players.size() * 2);
+  const std::uint64_t id = std::hash<std::string_view>{}(client);
+  if (const auto known = e.players.find(id); known != e.players.end()) {
+    known->second = now;
+    return;
   }
+  const auto full = [&] { return e.players.size() >= kMaxPlayersPerStream || players_total_ >= kMaxPlayers; };
+  // Stale clients go in batches as the map doubles; when full, at most once a second.
+  if (e.players.size() >= e.players_prune_at || (full() && now - e.players_pruned >= ticks(1s)))
+    prune_players(e, now);
+  if (full()) return;
+  e.players.emplace(id, now);
+  ++players_total_;
+}
+
+void Library::prune_players(Entry& e, TimePoint now) {
+  const auto since = now - ticks(target(e) * kPlayerTargets);
+  players_total_ -= std::erase_if(e.players, [&](const auto& p) { return p.second < since; });
+  e.players_prune_at = std::max<std::size_t>(64, e.players.size() * 2);
+  e.players_pruned = now;
 }
 
 std::size_t Library::players(const hub::StreamKey& key) {
@@ -147,6 +161,7 @@ void Library::sweep(TimePoint now) {
   next_sweep_ = now + ticks(500ms);
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.offline_until <= now) {
+      players_total_ -= it->second.players.size();
       it = entries_.erase(it);
       continue;
     }

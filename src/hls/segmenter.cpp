@@ -9,6 +9,12 @@ namespace liveorigin::hls {
 
 namespace {
 
+// Encoders stamp key frames a little early: OBS sends 0, 1999, 3999 ms for a 2 s GOP (its clock
+// rounded to whole ms). A key frame this close to the fragment length cuts as if it were on time.
+// 5 ms is above that rounding and below half a frame even at 60 fps, so a key frame a whole frame
+// early still waits for the next one.
+constexpr std::int64_t kCutToleranceMs = 5;
+
 // A hostile publisher can keep one timestamp for ever; no real segment comes near this.
 constexpr std::size_t kMaxSegmentBytes = 64u << 20;
 
@@ -36,12 +42,13 @@ void Segmenter::push(const media::Packet& packet) {
     const auto elapsed = elapsed_ms(start_ms_, au->dts_ms);
     const bool at_key = au->video && au->keyframe;
     const bool tracks_changed = tracks != muxer_.tracks();
+    const bool fragment_done = elapsed + kCutToleranceMs >= fragment_ms_;
     bool cut;
     if (has_video) {
       // A track that appeared (or a codec change) needs a new PMT: cut at the next key frame.
-      cut = at_key && (elapsed >= fragment_ms_ || tracks_changed);
+      cut = at_key && (fragment_done || tracks_changed);
     } else {
-      cut = elapsed >= fragment_ms_ || tracks_changed;
+      cut = fragment_done || tracks_changed;
     }
     // Timestamps far out of order (a publisher reset), no key frame for very long, or a segment
     // grown huge (timestamps that never advance): cut anyway, so a segment's memory is bounded.

@@ -29,6 +29,31 @@ std::string_view stream_of_segment(std::string_view segment) {
   return dash == std::string_view::npos ? std::string_view{} : segment.substr(0, dash);
 }
 
+// A session id longer than this is ignored: real ones are UUID-sized.
+constexpr std::size_t kMaxSessionId = 64;
+// The query handed on to segment URIs: only what segments need (the signature, the session id),
+// and never more than this, so one request cannot make every segment line of its playlist long.
+constexpr std::size_t kMaxEchoedQuery = 256;
+
+// The parameters of `query` worth repeating on each segment URI (txSecret, txTime, session_id or
+// sid), as they came (still percent-encoded), within kMaxEchoedQuery; the rest is dropped.
+std::string echoed_query(std::string_view query) {
+  std::string out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto name = param.substr(0, param.find('='));
+    const bool session = name == "session_id" || name == "sid";
+    if (name != "txSecret" && name != "txTime" && !session) continue;
+    if (session && param.size() > name.size() + 1 + kMaxSessionId) continue;
+    if (out.size() + 1 + param.size() > kMaxEchoedQuery) continue;
+    if (!out.empty()) out += '&';
+    out += param;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<Reply> hls_reply(hls::Library& library, const config::Config& config, const HlsRequest& request) {
@@ -66,17 +91,19 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
     }
     const auto query = rtmp::parse_query(target.query);
     auto session = query.find("session_id");
-    if (session == query.end()) session = query.find("sid");
+    if (session == query.end() || session->second.size() > kMaxSessionId) session = query.find("sid");
+    if (session != query.end() && session->second.size() > kMaxSessionId) session = query.end();
     library.note_player(key, session != query.end()
                                  ? "s:" + session->second
                                  : "a:" + std::string(request.peer_address) + " " + std::string(request.user_agent));
     Reply r;
     r.content_type = "application/vnd.apple.mpegurl";
     r.headers.emplace_back("Cache-Control", kPlaylistCache);
-    if (target.query.empty()) {
+    const auto echoed = echoed_query(target.query);
+    if (echoed.empty()) {
       r.body = snapshot->text;  // shared, not copied
     } else {
-      const auto text = snapshot->playlist.render(target.query);
+      const auto text = snapshot->playlist.render(echoed);
       r.body = std::make_shared<const Bytes>(text.begin(), text.end());
     }
     return r;

@@ -26,9 +26,11 @@ void write_properties(Bytes& out, const std::vector<Property>& props) {
   write_marker(w, Marker::object_end);
 }
 
+Value decode_value(ByteReader& r, Budget& budget, int depth);
+
 // Reads key/value pairs up to the object-end marker. ECMA arrays from some encoders end with the
 // data itself, without the marker, so `lenient_end` accepts running out of input there.
-std::vector<Property> read_properties(ByteReader& r, int depth, bool lenient_end) {
+std::vector<Property> read_properties(ByteReader& r, Budget& budget, int depth, bool lenient_end) {
   std::vector<Property> props;
   for (;;) {
     if (lenient_end && r.empty()) return props;
@@ -40,7 +42,7 @@ std::vector<Property> read_properties(ByteReader& r, int depth, bool lenient_end
       throw ParseError("amf0: empty property key without object end");
     }
     std::string key = r.string(len);
-    props.push_back(Property{std::move(key), decode(r, depth + 1)});
+    props.push_back(Property{std::move(key), decode_value(r, budget, depth + 1)});
   }
 }
 
@@ -99,8 +101,19 @@ bool operator==(const Value& a, const Value& b) {
   return false;
 }
 
-Value decode(ByteReader& r, int depth) {
-  if (depth > kMaxDepth) throw ParseError("amf0: nesting too deep");
+Value decode(ByteReader& r, Budget& budget) { return decode_value(r, budget, 0); }
+
+Value decode(ByteReader& r) {
+  Budget budget;
+  return decode(r, budget);
+}
+
+namespace {
+
+Value decode_value(ByteReader& r, Budget& budget, int depth) {
+  if (depth > budget.max_depth) throw ParseError("amf0: nesting too deep");
+  if (budget.values_left == 0) throw ParseError("amf0: too many values");
+  --budget.values_left;
   auto marker = static_cast<Marker>(r.u8());
   switch (marker) {
     case Marker::number: return Value::make_number(r.f64be());
@@ -114,26 +127,28 @@ Value decode(ByteReader& r, int depth) {
       auto n = r.u32be();
       return Value::make_string(r.string(n));  // bounds-checked before allocating
     }
-    case Marker::object: return Value::make_object(read_properties(r, depth, false));
+    case Marker::object: return Value::make_object(read_properties(r, budget, depth, false));
     case Marker::typed_object: {
       auto n = r.u16be();
       r.skip(n);  // class name: irrelevant to us
-      return Value::make_object(read_properties(r, depth, false));
+      return Value::make_object(read_properties(r, budget, depth, false));
     }
     case Marker::null: return Value::make_null();
     case Marker::undefined:
     case Marker::unsupported: return Value::make_undefined();
     case Marker::ecma_array: {
       r.u32be();  // count is only a hint; the end marker terminates
-      return Value::make_ecma_array(read_properties(r, depth, true));
+      return Value::make_ecma_array(read_properties(r, budget, depth, true));
     }
     case Marker::strict_array: {
       std::uint32_t n = r.u32be();
-      // Every element takes at least one byte: a larger count is a lie, not a reason to reserve.
+      // Every element takes at least one byte and one value of the budget: a larger count is a
+      // lie, not a reason to reserve.
       if (n > r.remaining()) throw ParseError("amf0: strict array count exceeds input");
+      if (n > budget.values_left) throw ParseError("amf0: too many values");
       std::vector<Value> elems;
       elems.reserve(n);
-      for (std::uint32_t i = 0; i < n; ++i) elems.push_back(decode(r, depth + 1));
+      for (std::uint32_t i = 0; i < n; ++i) elems.push_back(decode_value(r, budget, depth + 1));
       return Value::make_strict_array(std::move(elems));
     }
     case Marker::date: {
@@ -149,10 +164,12 @@ Value decode(ByteReader& r, int depth) {
   throw ParseError("amf0: unknown type marker " + std::to_string(static_cast<int>(marker)));
 }
 
-std::vector<Value> decode_all(ByteView data) {
+}  // namespace
+
+std::vector<Value> decode_all(ByteView data, Budget budget) {
   ByteReader r(data);
   std::vector<Value> values;
-  while (!r.empty()) values.push_back(decode(r));
+  while (!r.empty()) values.push_back(decode(r, budget));
   return values;
 }
 

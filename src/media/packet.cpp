@@ -42,8 +42,11 @@ void classify_video(Packet& p, ByteView body) {
     p.codec = fourcc_codec(body.subspan(1));
     p.keyframe = frame_type == 1;
     p.sequence_header = packet_type == 0;  // PacketTypeSequenceStart
-    // PacketTypeCodedFrames (1) carries a 24-bit composition time after the FourCC.
-    if (packet_type == 1 && body.size() >= 8) {
+    // PacketTypeCodedFrames (1) of AVC and HEVC (and VVC) carries a 24-bit composition time after
+    // the FourCC; AV1's and VP9's do not. A tag cut inside it keeps composition time 0.
+    const bool has_composition_time = p.codec == Codec::h264 || p.codec == Codec::hevc ||
+                                      (body.size() >= 5 && std::memcmp(body.data() + 1, "vvc1", 4) == 0);
+    if (packet_type == 1 && has_composition_time && body.size() >= 8) {
       std::int32_t ct = body[5] << 16 | body[6] << 8 | body[7];
       if (ct & 0x800000) ct -= 0x1000000;
       p.composition_time = ct;

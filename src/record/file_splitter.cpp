@@ -5,6 +5,13 @@
 
 namespace liveorigin::record {
 
+namespace {
+
+// As the HLS segmenter's cut tolerance: above encoders' ms rounding, below half a frame at 60 fps.
+constexpr std::uint32_t kSplitToleranceMs = 5;
+
+}  // namespace
+
 bool FileSplitter::can_start_file(const media::Packet& p) const {
   if (p.is_video()) return p.keyframe;
   return p.is_audio() && !has_video_;
@@ -22,7 +29,8 @@ FileSplitter::Action FileSplitter::on_packet(const media::Packet& p) {
   if (can_start_file(p)) {
     // Unsigned difference: right across the 32-bit millisecond wrap (49 days).
     const std::uint32_t elapsed = p.timestamp - file_start_;
-    const bool due = interval_ms_ > 0 && elapsed < 0x80000000u && elapsed >= interval_ms_;
+    // Key frames stamped a few ms early (OBS: 0, 1999, 3999 ms) still split on time.
+    const bool due = interval_ms_ > 0 && elapsed < 0x80000000u && elapsed + kSplitToleranceMs >= interval_ms_;
     if (due || split_requested_) {
       split_requested_ = false;
       file_start_ = p.timestamp;
@@ -42,8 +50,10 @@ ByteView codec_payload(const media::Packet& p) {
   std::size_t skip = 0;
   if (p.is_video() && !body.empty()) {
     if (body[0] & 0x80) {
-      // Enhanced RTMP: byte 0, FourCC, and for CodedFrames (1) a 24-bit composition time.
-      skip = (body[0] & 0x0f) == 1 ? 8 : 5;
+      // Enhanced RTMP: byte 0, FourCC, and for AVC/HEVC CodedFrames (1) a 24-bit composition
+      // time (AV1 and VP9 have none).
+      const bool with_cts = p.codec == media::Codec::h264 || p.codec == media::Codec::hevc;
+      skip = (body[0] & 0x0f) == 1 && with_cts ? 8 : 5;
     } else {
       skip = 5;  // frame type / codec id, AVC packet type, composition time
     }

@@ -25,6 +25,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kWriteBuffer = 256 * 1024;
+// AMF0 values read from the onMetaData being patched at landing (see MetadataPatch).
+constexpr std::size_t kMetadataValues = 4096;
 
 class FlvFileWriter : public MediaFileWriter {
  public:
@@ -86,8 +88,11 @@ class MetadataPatch {
   void find(ByteView body, std::uint64_t body_offset) {
     namespace amf0 = media::amf0;
     try {
+      // The publisher's bytes: a small budget of values for all of it (real onMetaData holds tens),
+      // so a megabyte of nulls does not decode into a hundred.
+      amf0::Budget budget{.values_left = kMetadataValues};
       ByteReader r(body);
-      if (amf0::decode(r).as_string() != "onMetaData") return;
+      if (amf0::decode(r, budget).as_string() != "onMetaData") return;
       const auto marker = static_cast<amf0::Marker>(r.u8());
       if (marker == amf0::Marker::ecma_array) {
         r.u32be();  // a count hint; the end marker ends it
@@ -98,7 +103,7 @@ class MetadataPatch {
         const std::string key = r.string(r.u16be());
         const std::size_t at = r.position();
         if (key.empty() && body[at] == static_cast<std::uint8_t>(amf0::Marker::object_end)) return;
-        const auto value = amf0::decode(r, 1);
+        const auto value = amf0::decode(r, budget);
         if (!value.is_number()) continue;
         if (key == "duration") duration_ = body_offset + at + 1;  // after the number marker
         if (key == "filesize") filesize_ = body_offset + at + 1;
@@ -185,6 +190,8 @@ std::optional<LandedFile> land_flv(const std::string& part_path, const std::stri
 
 std::optional<LandedFile> land_file(const std::string& part_path, const std::string& final_path,
                                     Format format, std::optional<double> known_duration_s) {
+  // Read, truncated and patched in place: only a file the recorder made, never through a link.
+  if (!is_plain_file(part_path)) throw RecordError(part_path + " is not a regular file; left alone");
   try {
     return format == Format::flv ? land_flv(part_path, final_path, known_duration_s)
                                  : land_mp4(part_path, final_path);

@@ -62,7 +62,6 @@ class Mp4FileWriter : public MediaFileWriter {
  public:
   Mp4FileWriter(const std::string& path, const FileStart& start, const std::string& log_context)
       : path_(path) {
-    if (fs::exists(path)) throw RecordError(path + " exists already");
     int rc = avformat_alloc_output_context2(&out_.ctx, nullptr, "mp4", path.c_str());
     if (rc < 0) throw RecordError("mp4 muxer: " + av_error(rc));
     if (start.video_header) add_video(*start.video_header, log_context);
@@ -72,6 +71,7 @@ class Mp4FileWriter : public MediaFileWriter {
       add_audio(*start.audio_first, log_context);  // MP3: no sequence header, its flags say it all
     }
     if (out_.ctx->nb_streams == 0) throw RecordError("no track that MP4 can carry");
+    create_exclusive(path);  // throws if anything is there already (a file, a symlink, a FIFO)
     rc = avio_open(&out_.ctx->pb, path.c_str(), AVIO_FLAG_WRITE);
     if (rc < 0) throw RecordError("cannot create " + path + ": " + av_error(rc));
     AVDictionary* options = nullptr;
@@ -224,7 +224,8 @@ std::optional<LandedFile> land_mp4(const std::string& part_path, const std::stri
     st->codecpar->codec_tag = 0;
     st->time_base = in.ctx->streams[i]->time_base;
   }
-  fs::remove(landing);  // a leftover of an earlier crash
+  fs::remove(landing);  // a leftover of an earlier crash (a symlink there goes, not its target)
+  create_exclusive(landing);
   rc = avio_open(&out.ctx->pb, landing.c_str(), AVIO_FLAG_WRITE);
   if (rc < 0) throw RecordError("cannot create " + landing + ": " + av_error(rc));
   AVDictionary* options = nullptr;

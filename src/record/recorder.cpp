@@ -44,7 +44,7 @@ void Recorder::recover() {
           fs::remove(entry.path(), ec);
           continue;
         }
-        if (!name.ends_with(kPartSuffix) || !entry.is_regular_file()) continue;
+        if (!name.ends_with(kPartSuffix) || !entry.is_regular_file() || entry.is_symlink()) continue;
         const std::string final_name = name.substr(0, name.size() - kPartSuffix.size());
         const auto format = format_of(final_name);
         if (!format) continue;

@@ -161,6 +161,26 @@ class RtmpClient:
             out += bytes([0xC0 | csid]) + payload[i:i + 128]
         self.sock.sendall(out)
 
+    def send_media(self, msg_type, timestamp, payload, stream_id=1):
+        """One audio (8), video (9) or data (18) message on chunk stream 6, in 128-byte chunks."""
+        csid = 6
+        header = bytes([csid]) + (timestamp & 0xFFFFFF).to_bytes(3, "big") + len(payload).to_bytes(3, "big") \
+            + bytes([msg_type]) + struct.pack("<I", stream_id)
+        out = [header + payload[:128]]
+        for i in range(128, len(payload), 128):
+            out.append(bytes([0xC0 | csid]) + payload[i:i + 128])
+        self.sock.sendall(b"".join(out))
+
+    def publish(self, stream, app="live"):
+        """connect, createStream and publish STREAM; returns the stream id (asserting success)."""
+        host, port = self.sock.getpeername()[:2]
+        reply = self.connect(app, f"rtmp://{host}:{port}/{app}")
+        assert reply[0] == "_result", reply
+        sid = int(self.create_stream()[3])
+        info = self.status_after("publish", stream, "live", stream_id=sid)
+        assert info.get("code") == "NetStream.Publish.Start", info
+        return sid
+
     def read_message(self, deadline):
         """(type, stream id, payload) of the next complete message."""
         while True:

@@ -251,3 +251,46 @@ def test_republish_adds_discontinuity_then_offline_playlist_expires(servers, cli
     while get(srv, "/live/r.m3u8")[0] != 404:
         assert time.monotonic() < deadline, "offline playlist still served after 15 s"
         time.sleep(0.5)
+
+
+def rss_mib(srv):
+    with open(f"/proc/{srv.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_unique_huge_queries_neither_count_as_players_nor_reach_segment_lines(hls_server):
+    # Every request a new 15 KB session id and other junk: the player count and the memory stay
+    # bounded, and the playlist hands on only the parameters segments need.
+    from apiclient import data
+    import http.client
+    before = rss_mib(hls_server)
+    conn = http.client.HTTPConnection(HOST, hls_server.http_port, timeout=10)
+    try:
+        for i in range(1500):
+            junk = f"{i:06d}" + "x" * 15000
+            conn.request("GET", f"/live/s.m3u8?session_id={junk}&other={i}&txTime=ab{i}")
+            resp = conn.getresponse()
+            body = resp.read()
+            assert resp.status == 200, body[:200]
+    finally:
+        conn.close()
+    growth = rss_mib(hls_server) - before
+    pl = parse_playlist(body.decode())
+    assert pl["segments"]
+    players = data(hls_server, "GET", "/api/v1/streams/live/s")["players"]["hls"]
+    print(f"1500 playlist requests with 15 KB queries: {players} HLS player(s), RSS +{growth:.1f} MiB, "
+          f"segment URI {len(pl['segments'][0][1])} bytes")
+    for _, uri, _ in pl["segments"]:
+        assert len(uri) < 300, uri[:300]
+        assert uri.endswith(f"?txTime=ab{i}"), uri
+    assert players <= 5, players
+    assert growth < 10, f"RSS grew by {growth:.1f} MiB over 1500 playlist requests"
+
+    # A short session id is still one player of its own, and still handed on.
+    status, _, body = get(hls_server, "/live/s.m3u8?session_id=abc&foo=bar")
+    assert status == 200
+    uris = [u for _, u, _ in parse_playlist(body.decode())["segments"]]
+    assert uris and all(u.endswith("?session_id=abc") for u in uris), uris

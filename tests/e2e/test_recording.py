@@ -13,6 +13,7 @@ import pytest
 import testmedia
 from apiclient import call, sign, valid
 from harness import FFMPEG, HOST, deep_merge, wait_live
+from rtmpraw import RtmpClient, amf_encode
 from test_callbacks import receivers  # noqa: F401 (the fixture: a real callback receiver)
 
 PUSH_S = 6
@@ -318,6 +319,44 @@ def test_vod_refuses_traversal_parts_and_symlinks(recorded, tmp_path):
         assert status in (400, 404), (target, status)
         assert b"secret" not in body and b"partial" not in body
     assert request(server, "/vod/live/v/" + name)[0] == 200
+
+
+def peak_rss_mib(server):
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_huge_metadata_of_nulls_lands_without_growing_the_server(servers, clients):
+    # ~2 MB of AMF0 nulls in onMetaData: each null is one byte on the wire and ~100 decoded. The
+    # landing reads the first data tag's AMF0 to patch duration and filesize.
+    server = servers.start()
+    before = peak_rss_mib(server)
+    c = RtmpClient(HOST, server.rtmp_port)
+    try:
+        sid = c.publish("nulls?record=flv")
+        n = 2_000_000
+        nulls = b"\x0a" + n.to_bytes(4, "big") + b"\x05" * n
+        metadata = (amf_encode("@setDataFrame") + amf_encode("onMetaData") + b"\x08\x00\x00\x00\x02"
+                    + b"\x00\x08duration" + amf_encode(0) + b"\x00\x05nulls" + nulls + b"\x00\x00\x09")
+        c.send_media(18, 0, metadata, sid)
+        avc_record = bytes([1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0x00, 0x1f, 1, 0, 2, 0x68, 0xee])
+        c.send_media(9, 0, bytes([0x17, 0, 0, 0, 0]) + avc_record, sid)
+        for t in range(0, 1000, 40):
+            frame = bytes([0x17 if t == 0 else 0x27, 1, 0, 0, 0, 0, 0, 0, 2, 0x65 if t == 0 else 0x41, 0])
+            c.send_media(9, t, frame, sid)
+        reply = c._call("releaseStream", None, "nulls")  # a round trip: all of the above was read
+        assert reply and reply[0] == "_result"
+    finally:
+        c.close()
+    landed = wait_landed(server, "nulls")
+    assert landed[0].endswith(".flv")
+    assert server.alive()
+    growth = peak_rss_mib(server) - before
+    print(f"peak RSS growth for a 2 MB onMetaData of nulls: {growth:.1f} MiB")
+    assert growth < 64, f"peak RSS grew by {growth:.0f} MiB for a 2 MB onMetaData"
 
 
 def test_vod_fifo_is_refused_at_once_and_the_server_keeps_serving(recorded):

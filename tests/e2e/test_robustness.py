@@ -4,7 +4,7 @@ import socket
 import time
 
 from harness import HOST, ffprobe, streams_by_type, wait_live
-from rtmpraw import handshake, wait_closed
+from rtmpraw import RtmpClient, handshake, wait_closed
 
 CLOSE_TIMEOUT = 20  # a connection that sent garbage must be closed (or answered 4xx) by then
 
@@ -139,3 +139,28 @@ def test_abandoned_connections(server, clients):
             c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         c.close()
     still_healthy(server, clients, player, "after")
+
+
+# A minimal HEVCDecoderConfigurationRecord (4-byte NAL lengths, one 2-byte VPS).
+TINY_HVCC = bytes([1] + [0] * 20 + [3]) + bytes([1, 0x20, 0, 1, 0, 2, 0x40, 0x01])
+
+
+def test_truncated_enhanced_video_tags_do_not_kill_the_server(server, clients):
+    # Enhanced RTMP CodedFrames of 'hvc1' / 'avc1' carry a 3-byte composition time after the
+    # FourCC; tags that end inside it went to the HLS muxer (on by default) as frames.
+    player = healthy_stream(server, clients)
+    c = RtmpClient(HOST, server.rtmp_port)
+    try:
+        sid = c.publish("cut")
+        c.send_media(9, 0, bytes([0x90]) + b"hvc1" + TINY_HVCC, sid)
+        for t, cut in enumerate((b"\x00", b"", b"\x00\x00")):
+            c.send_media(9, 40 * (t + 1), bytes([0x91]) + b"hvc1" + cut, sid)
+        c.send_media(9, 200, bytes([0x97]) + b"avc1", sid)  # AVC end of sequence, cut too
+        # Whatever the server does with them, it answers a ping-like command afterwards.
+        reply = c._call("releaseStream", None, "cut2")
+        assert reply is None or reply[0] in ("_result", "_error")
+    except (EOFError, ConnectionError):
+        pass  # closing the publisher is fine; dying is not
+    finally:
+        c.close()
+    still_healthy(server, clients, player, "after_cut")

@@ -62,7 +62,11 @@ class Library {
   // A listed segment, or one that left the playlist less than a window's duration ago.
   std::shared_ptr<const Bytes> segment(const hub::StreamKey& key, std::string_view uri);
 
-  // Counts HLS players: `client` is a session id, or address + user agent.
+  // Counts HLS players: `client` is a session id, or address + user agent. Clients are kept as a
+  // hash (their size never matters), and at most this many per stream and in all: past that, new
+  // clients are not counted (the count saturates) until stale ones leave.
+  static constexpr std::size_t kMaxPlayersPerStream = 10000;
+  static constexpr std::size_t kMaxPlayers = 100000;
   void note_player(const hub::StreamKey& key, std::string_view client);
   std::size_t players(const hub::StreamKey& key);
 
@@ -80,17 +84,20 @@ class Library {
     std::shared_ptr<const PlaylistSnapshot> snapshot;
     std::unordered_map<std::string, Held> segments;
     TimePoint offline_until = TimePoint::max();
-    std::unordered_map<std::string, TimePoint> players;  // client → last playlist fetch
+    std::unordered_map<std::uint64_t, TimePoint> players;  // client hash → last playlist fetch
     std::size_t players_prune_at = 64;
+    TimePoint players_pruned{};
   };
 
   std::chrono::duration<double> target(const Entry& e) const;
   void sweep(TimePoint now);  // drops expired segments and playlists; under mutex_
+  void prune_players(Entry& e, TimePoint now);  // under mutex_
 
   Clock clock_;
   std::mutex mutex_;
   std::map<hub::StreamKey, Entry> entries_;
   std::uint64_t next_publish_ = 1;
+  std::size_t players_total_ = 0;  // clients tracked over all entries
   TimePoint next_sweep_{};
 };
 

@@ -1,6 +1,7 @@
 // AMF0 values as RTMP commands and FLV script tags carry them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +37,17 @@ enum class Type : std::uint8_t { number, boolean, string, object, null, undefine
 
 // Nested objects deeper than this are rejected: hostile input must not exhaust the stack.
 inline constexpr int kMaxDepth = 64;
+// Values one decode may build by default. A decoded value takes ~100 bytes whatever its wire size
+// (a null is one byte on the wire), so input size alone does not bound memory; real commands and
+// onMetaData hold tens of values.
+inline constexpr std::size_t kMaxValues = 16 * 1024;
+
+// What decoding untrusted input may build: nesting depth (the stack) and values in all (memory).
+// Every value counts, nested ones too. Passed by reference, one budget spans several decodes.
+struct Budget {
+  int max_depth = kMaxDepth;
+  std::size_t values_left = kMaxValues;
+};
 
 struct Property;
 
@@ -98,10 +110,12 @@ inline Value Value::make_object() { return make_object(std::vector<Property>{});
 inline Value Value::make_ecma_array() { return make_ecma_array(std::vector<Property>{}); }
 inline Value Value::make_strict_array() { return make_strict_array(std::vector<Value>{}); }
 
-// Decodes one value at the reader's position. Throws ParseError.
-Value decode(ByteReader& reader, int depth = 0);
-// Decodes values until the input ends. Throws ParseError on malformed or truncated input.
-std::vector<Value> decode_all(ByteView data);
+// Decodes one value at the reader's position. Throws ParseError, also when the budget runs out.
+Value decode(ByteReader& reader, Budget& budget);
+Value decode(ByteReader& reader);  // with a default budget of its own
+// Decodes values until the input ends, all of them from one budget. Throws ParseError on malformed
+// or truncated input and past the budget.
+std::vector<Value> decode_all(ByteView data, Budget budget = {});
 
 void encode(Bytes& out, const Value& v);
 void encode_all(Bytes& out, const std::vector<Value>& values);

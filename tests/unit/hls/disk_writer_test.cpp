@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "../store/temp_dir.hpp"
@@ -30,6 +35,48 @@ class DiskWriterTest : public ::testing::Test {
   }
   liveorigin::testing::TempDir dir{"liveorigin-hlsdisk-"};
 };
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::shared_ptr<const Bytes> bytes_of(const std::string& s) {
+  return std::make_shared<const Bytes>(s.begin(), s.end());
+}
+
+TEST_F(DiskWriterTest, WritesNeverGoThroughAPlantedSymlinkOrFifo) {
+  const fs::path live = dir.file("live");
+  fs::create_directories(live);
+  const auto victim = file("victim");
+  // At the temp name, and at the target name.
+  fs::create_symlink(victim, live / "s.m3u8.tmp");
+  fs::create_symlink(victim, live / "s-1-0.ts");
+  ASSERT_EQ(::mkfifo((live / "s-1-1.ts.tmp").c_str(), 0644), 0);
+  DiskWriter writer;
+  writer.write(live / "s.m3u8", bytes_of("playlist"));
+  writer.write(live / "s-1-0.ts", bytes_of("segment"));
+  writer.write(live / "s-1-1.ts", bytes_of("next"));
+  writer.flush();
+  EXPECT_EQ(read_text(victim), "victim");
+  EXPECT_FALSE(fs::is_symlink(live / "s.m3u8"));
+  EXPECT_EQ(read_text(live / "s.m3u8"), "playlist");
+  EXPECT_FALSE(fs::is_symlink(live / "s-1-0.ts"));
+  EXPECT_EQ(read_text(live / "s-1-0.ts"), "segment");
+  EXPECT_EQ(read_text(live / "s-1-1.ts"), "next");
+  for (const char* tmp : {"s.m3u8.tmp", "s-1-0.ts.tmp", "s-1-1.ts.tmp"})
+    EXPECT_FALSE(fs::exists(fs::symlink_status(live / tmp))) << tmp;
+}
+
+TEST_F(DiskWriterTest, ADirectorySymlinkIsNotWrittenInto) {
+  const fs::path elsewhere = dir.file("elsewhere");
+  fs::create_directories(elsewhere);
+  fs::create_directory_symlink(elsewhere, dir.file("live"));
+  DiskWriter writer;
+  writer.write(fs::path(dir.file("live")) / "s.m3u8", bytes_of("playlist"));
+  writer.flush();
+  EXPECT_TRUE(fs::is_empty(elsewhere));
+}
 
 TEST_F(DiskWriterTest, AnEndedStreamsFilesGoWhenDue) {
   DiskWriter writer;

@@ -110,5 +110,18 @@ TEST(HlsLibrary, PlayersAreClientsThatFetchedThePlaylistRecently) {
   EXPECT_EQ(lib.players(kKey), 1u);
 }
 
+TEST(HlsLibrary, TrackedPlayersAreBoundedPerStreamAndStaleOnesMakeRoom) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 3, 2);
+  lib.add_segment(kKey, pub, 2.0, data(0));
+  const std::string big(15000, 'x');
+  for (std::size_t i = 0; i < Library::kMaxPlayersPerStream + 500; ++i) lib.note_player(kKey, big + std::to_string(i));
+  EXPECT_EQ(lib.players(kKey), Library::kMaxPlayersPerStream);
+  clock.now += 10s;  // all stale: new clients are counted again
+  lib.note_player(kKey, "new");
+  EXPECT_EQ(lib.players(kKey), 1u);
+}
+
 }  // namespace
 }  // namespace liveorigin::hls

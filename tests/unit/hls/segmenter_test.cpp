@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <vector>
 
 #include "ts_reader.hpp"
@@ -50,6 +52,35 @@ TEST(Segmenter, CutsOnKeyFramesOnceTheFragmentHasPassed) {
   ASSERT_EQ(c.segments.size(), 5u);
   EXPECT_DOUBLE_EQ(c.segments[4].duration, 2.0);  // last frame + one frame step
   EXPECT_EQ(c.segments[4].closed_at, c.now);
+}
+
+TEST(Segmenter, KeyFramesStampedAMillisecondEarlyStillCut) {
+  // OBS 29 stamps a 2 s GOP's key frames at 0, 1999, 3999, 5999 ms.
+  Collect c;
+  auto s = c.make(2);
+  s.push(*avc_header());
+  const std::uint32_t keys[] = {0, 1999, 3999, 5999, 7999};
+  for (std::size_t k = 0; k + 1 < std::size(keys); ++k) {
+    s.push(*avc_frame(keys[k], true));
+    for (std::uint32_t t = keys[k] + 40; t < keys[k + 1]; t += 40) s.push(*avc_frame(t, false));
+  }
+  ASSERT_EQ(c.segments.size(), 3u);
+  EXPECT_DOUBLE_EQ(c.segments[0].duration, 1.999);
+  EXPECT_EQ(c.segments[1].start_ms, 1999u);
+  EXPECT_DOUBLE_EQ(c.segments[1].duration, 2.0);
+  EXPECT_EQ(c.segments[2].start_ms, 3999u);
+  for (const auto& seg : c.segments) EXPECT_EQ(std::lround(seg.duration), 2);
+}
+
+TEST(Segmenter, AKeyFrameAWholeFrameEarlyWaitsForTheNext) {
+  Collect c;
+  auto s = c.make(2);
+  s.push(*avc_header());
+  s.push(*avc_frame(0, true));
+  s.push(*avc_frame(1983, true));  // one 60 fps frame short of 2 s
+  s.push(*avc_frame(4000, true));
+  ASSERT_EQ(c.segments.size(), 1u);
+  EXPECT_DOUBLE_EQ(c.segments[0].duration, 4.0);
 }
 
 TEST(Segmenter, KeyFrameIntervalLongerThanFragmentMakesLongerSegments) {

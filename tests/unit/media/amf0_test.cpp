@@ -111,6 +111,39 @@ TEST(Amf0, NestingDepthIsLimited) {
   EXPECT_EQ(decode_all(ok).size(), 1u);
 }
 
+// onMetaData of a megabyte of nulls: each decodes into ~100 bytes, so the count is bounded.
+Bytes null_array(std::uint32_t n) {
+  Bytes b{0x0A};
+  ByteWriter(b).u32be(n);
+  b.insert(b.end(), n, 0x05);
+  return b;
+}
+
+TEST(Amf0, ValueCountIsLimited) {
+  EXPECT_EQ(decode_all(null_array(1000)).at(0).elements.size(), 1000u);
+  EXPECT_THROW(decode_all(null_array(2'000'000)), ParseError);
+  EXPECT_THROW(decode_all(null_array(kMaxValues)), ParseError);  // the array counts too
+  EXPECT_EQ(decode_all(null_array(kMaxValues - 1)).at(0).elements.size(), kMaxValues - 1);
+
+  // Properties of objects and ECMA arrays count the same way.
+  Bytes ecma{0x08, 0, 0, 0, 0};
+  for (int i = 0; i < 20000; ++i) ecma.insert(ecma.end(), {0x00, 0x01, 'k', 0x05});
+  EXPECT_THROW(decode_all(ecma), ParseError);
+
+  // Top-level values of one decode_all share a budget.
+  EXPECT_THROW(decode_all(Bytes(kMaxValues + 1, 0x05)), ParseError);
+  EXPECT_EQ(decode_all(Bytes(10, 0x05), Budget{.values_left = 10}).size(), 10u);
+  EXPECT_THROW(decode_all(Bytes(11, 0x05), Budget{.values_left = 10}), ParseError);
+}
+
+TEST(Amf0, ABudgetSpansSeveralDecodes) {
+  const Bytes nulls(8, 0x05);
+  ByteReader r(nulls);
+  Budget budget{.max_depth = kMaxDepth, .values_left = 5};
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(decode(r, budget).is_null());
+  EXPECT_THROW(decode(r, budget), ParseError);
+}
+
 TEST(Amf0, EveryTruncationOfAnObjectThrows) {
   Value obj = Value::make_object({{"a", Value::make_string("xyz")},
                                   {"b", Value::make_strict_array({Value::make_number(1), Value::make_date(2)})}});

@@ -94,6 +94,23 @@ TEST(PacketTest, EnhancedCodedFramesXHasNoCompositionTime) {
   EXPECT_FALSE(p->sequence_header);
 }
 
+TEST(PacketTest, EnhancedCompositionTimeOnlyWhereTheCodecHasOne) {
+  // AV1 and VP9 CodedFrames start their payload right after the FourCC: no composition time.
+  EXPECT_EQ(video(0, enhanced(1, 1, "av01", {0x12, 0x00, 0x0a, 0x0b}))->composition_time, 0);
+  EXPECT_EQ(video(0, enhanced(1, 1, "vp09", {0x00, 0x00, 0x42, 0x00}))->composition_time, 0);
+  EXPECT_EQ(video(0, enhanced(1, 1, "avc1", {0x00, 0x00, 0x42, 0x00}))->composition_time, 66);
+}
+
+TEST(PacketTest, TruncatedEnhancedTagsAreClassifiedWithoutReadingPastTheEnd) {
+  for (std::size_t cut = 1; cut <= 7; ++cut) {
+    Bytes body = enhanced(1, 1, "hvc1", {0x00, 0x00, 0x42});
+    body.resize(cut);
+    const auto p = video(0, body);
+    EXPECT_EQ(p->composition_time, 0) << cut;
+    EXPECT_EQ(p->body().size(), cut);
+  }
+}
+
 TEST(PacketTest, EnhancedOtherFourCcs) {
   EXPECT_EQ(video(0, enhanced(1, 0, "av01", {}))->codec, Codec::av1);
   EXPECT_EQ(video(0, enhanced(1, 0, "vp09", {}))->codec, Codec::vp9);

@@ -30,6 +30,16 @@ TEST(FileSplitterTest, StartsOnTheFirstKeyFrameAndSplitsOnKeyFramesPastTheInterv
   EXPECT_EQ(s.on_packet(*video_header()), Action::keep);
 }
 
+TEST(FileSplitterTest, KeyFramesStampedAMillisecondEarlyStillSplit) {
+  // OBS 29 stamps a 2 s GOP's key frames at 0, 1999, 3999 ms.
+  FileSplitter s(2000);
+  EXPECT_EQ(s.on_packet(*video(0, true)), Action::start_file);
+  EXPECT_EQ(s.on_packet(*video(1960, false)), Action::append);
+  EXPECT_EQ(s.on_packet(*video(1999, true)), Action::split);
+  EXPECT_EQ(s.on_packet(*video(3999, true)), Action::split);
+  EXPECT_EQ(s.on_packet(*video(5982, true)), Action::append);  // a whole 60 fps frame early
+}
+
 TEST(FileSplitterTest, NeverSplitsWithoutAnInterval) {
   FileSplitter s(0);
   EXPECT_EQ(s.on_packet(*video(0, true)), Action::start_file);
@@ -74,6 +84,12 @@ TEST(FileSplitterTest, CodecPayloadSkipsTheFlvHeaders) {
   EXPECT_EQ(codec_payload(*audio(0, 40)).size(), 38u);
   Bytes enhanced{0x91, 'h', 'v', 'c', '1', 0, 0, 0, 0xaa};  // CodedFrames: 3 bytes of CTS
   EXPECT_EQ(codec_payload(*media::make_packet(media::MediaType::video, 0, enhanced)).size(), 1u);
+  // AV1 and VP9 CodedFrames have no composition time: the payload follows the FourCC.
+  Bytes av1{0x91, 'a', 'v', '0', '1', 0x12, 0x00, 0x0a, 0x0b};
+  EXPECT_EQ(codec_payload(*media::make_packet(media::MediaType::video, 0, av1)).size(), 4u);
+  // A tag cut inside its header has no payload.
+  Bytes cut{0x91, 'h', 'v', 'c', '1', 0};
+  EXPECT_EQ(codec_payload(*media::make_packet(media::MediaType::video, 0, cut)).size(), 0u);
   Bytes mp3{0x2f, 0xff, 0xfb};
   EXPECT_EQ(codec_payload(*media::make_packet(media::MediaType::audio, 0, mp3)).size(), 2u);
 }
