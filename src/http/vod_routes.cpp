@@ -16,6 +16,7 @@
 #include <boost/asio/buffer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/http/byte_range.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/record/recording_file.hpp"
@@ -137,7 +138,7 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
     spdlog::debug("vod: refused target with {} segment(s)", seg.size());
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
-  const std::string context = "vod " + seg[1] + "/" + seg[2] + "/" + seg[3];
+  const std::string context = "vod " + log_text(seg[1]) + "/" + log_text(seg[2]) + "/" + log_text(seg[3]);
   const std::string root = real_path((fs::path(config.server.data_dir) / "vod").string());
   const std::string dir = root.empty() ? "" : real_path(root + "/" + seg[1] + "/" + seg[2]);
   // The folder must resolve inside the vod root (a symlinked APP or STREAM folder pointing out

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/net/sender.hpp"
@@ -57,7 +58,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     boost::system::error_code ec;
     const auto peer = socket_->remote_endpoint(ec);
     ip_ = ec ? "?" : peer.address().to_string();
-    context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+    peer_context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+    context_ = peer_context_;
     sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, feed_options(config_->limits),
                                        server_.stats, context_);
     sender_->set_write_timeout(seconds(config_->limits.idle_timeout));
@@ -94,13 +96,13 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       static constexpr Refusal kByLimit[] = {Refusal::max_message_size, Refusal::max_chunk_size,
                                              Refusal::max_chunk_streams, Refusal::max_publisher_pending};
       const auto reason = kByLimit[static_cast<int>(e.limit)];
-      spdlog::warn("{}: refused, closing: {} ({})", context_, e.what(), kRefusalNames[static_cast<int>(reason)]);
+      spdlog::warn("{}: refused, closing: {} ({})", context_, log_text(e.what()), kRefusalNames[static_cast<int>(reason)]);
       server_.stats.refuse(reason);
       events_.clear();
       finish("closed");
       return;
     } catch (const std::exception& e) {
-      spdlog::warn("{}: protocol error, closing: {}", context_, e.what());
+      spdlog::warn("{}: protocol error, closing: {}", context_, log_text(e.what()));
       server_.stats.refuse(Refusal::protocol_error);
       events_.clear();
       finish("closed");
@@ -127,10 +129,10 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   }
 
   void handle(rtmp::ConnectEvent& e) {
-    context_ += " " + e.app;
+    context_ = peer_context_ + " " + log_text(e.app, kMaxLoggedName);
     app_ = config_->find_app(e.app);
     if (!app_) {
-      spdlog::warn("{}: connect refused: unknown app '{}'", context_, e.app);
+      spdlog::warn("{}: connect refused: unknown app (tcUrl '{}')", context_, log_text(e.tc_url));
       codec_.reject_connect("unknown application");
       close_soon("unknown app");
       return;
@@ -164,7 +166,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("bad publish");
       return;
     }
-    context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
+    context_ = peer_context_ + " " + app_name_ + "/" + log_text(e.stream, kMaxLoggedName);
     if (const auto problem = name_problem(e.stream); !problem.empty()) {
       codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", problem);
       close_soon("invalid name");
@@ -212,7 +214,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("bad play");
       return;
     }
-    context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
+    context_ = peer_context_ + " " + app_name_ + "/" + log_text(e.stream, kMaxLoggedName);
     if (const auto problem = name_problem(e.stream); !problem.empty()) {
       codec_.reject_play(e.stream_id, "NetStream.Play.StreamNotFound", problem);
       close_soon("invalid name");
@@ -356,7 +358,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::vector<rtmp::Event> events_;
 
   std::string ip_;
-  std::string context_;  // "rtmp IP:PORT APP/STREAM", the prefix of every log line
+  std::string peer_context_;  // "rtmp IP:PORT"
+  std::string context_;       // "rtmp IP:PORT APP/STREAM" (escaped), the prefix of every log line
   const config::AppConfig* app_ = nullptr;
   std::string app_name_;
   rtmp::Query connect_query_;
