@@ -80,6 +80,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   }
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
+    if (finished_) return;  // ending: what the peer sends now is not looked at
     if (ec) {
       if (ec != asio::error::eof) spdlog::debug("{}: read: {}", context_, ec.message());
       finish("closed");
@@ -115,7 +116,24 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return;
     }
     if (n == read_buffer_.size() && n < kLargeReadBuffer) read_buffer_.resize(kLargeReadBuffer);
-    read();
+    read_when_drained();
+  }
+
+  // Reads on once the peer has taken its replies, so a peer that never reads cannot make the server
+  // queue replies without bound. The wait is an Asio operation: it owns the session meanwhile.
+  void read_when_drained() {
+    if (sender_->closed() || sender_->unsent_control() <= kMaxUnsentControl) {
+      read();  // on a closed socket the read fails and ends the session
+      return;
+    }
+    socket_->async_wait(tcp::socket::wait_write,
+                        [self = shared_from_this()](const boost::system::error_code& ec) {
+                          if (ec || self->finished_) {
+                            if (!self->finished_) self->read();
+                            return;
+                          }
+                          self->read_when_drained();  // the sender writes on the same wake-up
+                        });
   }
 
   void flush() {
