@@ -29,6 +29,11 @@ namespace {
 constexpr std::size_t kSmallReadBuffer = 4 * 1024;
 constexpr std::size_t kLargeReadBuffer = 64 * 1024;
 constexpr auto kTick = std::chrono::milliseconds(500);
+// App and stream names in log lines (escaped, cut past this many bytes).
+constexpr std::size_t kMaxLoggedName = 200;
+// Replies (command answers, ping replies, acknowledgements) the peer has not read: past this the
+// session stops reading until they drain, so a peer that never reads costs bounded memory.
+constexpr std::size_t kMaxUnsentControl = 64 * 1024;
 
 std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
@@ -174,7 +179,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return "missing stream name";
     }
     if (hub::is_valid_name(stream)) return {};
-    spdlog::warn("{}: refused: invalid stream name '{}'", context_, stream.substr(0, 200));
+    spdlog::warn("{}: refused: invalid stream name", context_);  // the context shows it, escaped
     return "invalid stream name";
   }
 
@@ -198,21 +203,32 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("publish refused");
       return;
     }
-    if (const auto live = server_.hub.streams().size(); live >= static_cast<std::size_t>(config_->limits.max_streams)) {
+    hub::StreamKey key{app_name_, e.stream};
+    // A takeover (below) adds no stream, so a stream already live is not refused by max_streams.
+    if (const auto live = server_.hub.streams().size();
+        live >= static_cast<std::size_t>(config_->limits.max_streams) && !server_.hub.find(key)) {
       spdlog::warn("{}: publish refused: {} streams live (max_streams)", context_, live);
       server_.stats.refuse(Refusal::max_streams);
       codec_.reject_publish(e.stream_id, "NetStream.Publish.Rejected", "too many streams");
       close_soon("max streams");
       return;
     }
-    hub::StreamKey key{app_name_, e.stream};
-    publishing_ = server_.hub.claim(key, shard_, {ip_, "rtmp", unix_now()},
-                                    {.gop_cache = app_->gop_cache});
+    // An encoder reconnecting after a network drop finds its old connection still holding the
+    // stream: a publisher silent for limits.stale_publisher is replaced (PRODUCT.md section 3).
+    const auto stale_before = Clock::now() - seconds(config_->limits.stale_publisher);
+    auto claim = server_.hub.claim_or_take_over(key, shard_, {ip_, "rtmp", unix_now()},
+                                                {.gop_cache = app_->gop_cache}, stale_before);
+    publishing_ = std::move(claim.stream);
     if (!publishing_) {
       spdlog::warn("{}: publish refused: stream is already publishing", context_);
       codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "already publishing");
       close_soon("already publishing");
       return;
+    }
+    if (claim.replaced) {
+      spdlog::warn("{}: takes the stream over from {} (no media for {} s: stale_publisher)", context_,
+                   claim.replaced->publisher().ip, config_->limits.stale_publisher);
+      claim.replaced->stop("replaced");  // its session ends on its own shard, reason "replaced"
     }
     publish_stream_id_ = e.stream_id;
     last_media_ = Clock::now();

@@ -88,6 +88,7 @@ struct Limits {
   int max_streams = 1000;                      // live streams, all apps together
   double api_rate = 50;                        // API requests per second per client address (burst 2x)
   std::uint32_t max_publisher_pending = 32u << 20;  // bytes a publisher may hold in partial messages
+  double stale_publisher = 3;  // seconds without media after which a new publish takes the stream over
 };
 
 struct ServerConfig {
