@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/net/request_read.hpp"
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/server_context.hpp"
@@ -142,12 +143,13 @@ class Session : public std::enable_shared_from_this<Session> {
       response = error_response(400, 400, kBadHostMessage);
     } else if (request.path != "/healthz" &&
         !bearer_matches(message[bhttp::field::authorization], config_.get()->server.api_token)) {
-      spdlog::info("{}: {} {}: 401 (bad or missing token)", context_, request.method, request.path);
+      spdlog::info("{}: {} {}: 401 (bad or missing token)", context_, log_text(request.method),
+                   log_text(request.path));
       response = error_response(401, 401, "missing or wrong bearer token");
     } else {
       response = router_.dispatch(request);
       spdlog::log(response.status >= 400 ? spdlog::level::info : spdlog::level::debug, "{}: {} {}: {}",
-                  context_, request.method, request.path, response.status);
+                  context_, log_text(request.method), log_text(request.path), response.status);
     }
     send(response, keep_alive);
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "checks.hpp"
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/api/management.hpp"
 #include "liveorigin/store/channels.hpp"
 
@@ -128,7 +129,7 @@ void add_channel_routes(Router& router, Management& m) {
                                      std::to_string(app.max_channels) + ") channels");
     }
     m.access.add_channel({app.name, id});
-    spdlog::info("api: channel {}/{} created by api {}", app.name, id, request.client_ip);
+    spdlog::info("api: channel {}/{} created by api {}", app.name, log_text(id), request.client_ip);
     Response r;
     r.data = channel_json(*snapshot, app, channel, request, valid_for, m.hub.find({app.name, id}) != nullptr);
     return r;
@@ -161,7 +162,7 @@ void add_channel_routes(Router& router, Management& m) {
         cut = true;
       }
     }
-    spdlog::info("api: channel {}/{} deleted by api {}", app.name, id, request.client_ip);
+    spdlog::info("api: channel {}/{} deleted by api {}", app.name, log_text(id), request.client_ip);
     Response r;
     r.data = {{"id", id}, {"app", app.name}, {"deleted", true}, {"publisher_cut", cut}};
     return r;

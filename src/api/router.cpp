@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/common/log.hpp"
+
 namespace liveorigin::api {
 
 namespace {
@@ -46,7 +48,7 @@ Response Router::dispatch(const Request& request) const {
     } catch (const ApiError& e) {
       return error_response(e.status, e.code, e.what());
     } catch (const std::exception& e) {
-      spdlog::error("api {} {}: {}", request.method, request.path, e.what());
+      spdlog::error("api {} {}: {}", log_text(request.method), log_text(request.path), log_text(e.what()));
       return error_response(500, 500, "internal error");
     }
   }

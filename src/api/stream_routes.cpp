@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "checks.hpp"
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/api/management.hpp"
 #include "liveorigin/media/packet.hpp"
 #include "liveorigin/store/channels.hpp"
@@ -79,7 +80,7 @@ json set_status(Management& m, const Request& request, const hub::StreamKey& key
       cut = true;
     }
   }
-  spdlog::info("api: {} {} by {}{}", key.str(), row.status, row.changed_by, cut ? ", publisher cut" : "");
+  spdlog::info("api: {} {} by {}{}", log_text(key.str()), row.status, row.changed_by, cut ? ", publisher cut" : "");
   return {{"app", key.app}, {"stream", key.name}, {"status", row.status}, {"changed_by", row.changed_by},
           {"changed_at", row.changed_at}, {"publisher_cut", cut}};
 }
@@ -197,7 +198,7 @@ void add_stream_routes(Router& router, Management& m) {
     auto live = m.hub.find(key);
     if (!live) throw ApiError(404, 404, "stream " + key.str() + " is not live");
     live->stop("dropped");
-    spdlog::info("api: {} dropped by api {}", key.str(), request.client_ip);
+    spdlog::info("api: {} dropped by api {}", log_text(key.str()), request.client_ip);
     Response r;
     r.data = {{"app", key.app}, {"stream", key.name}, {"dropped", true}};
     return r;

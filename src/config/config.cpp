@@ -453,6 +453,7 @@ void read_limits(MapReader r, Limits& l) {
   r.get("max_streams", l.max_streams, 1, int_max);
   r.get("api_rate", l.api_rate, positive);
   r.get("max_publisher_pending", l.max_publisher_pending, 1, u32_max);
+  r.get("stale_publisher", l.stale_publisher, positive);
   r.finish();
 }
 

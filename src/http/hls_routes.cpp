@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/access/access.hpp"
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/rtmp/query.hpp"
 
@@ -79,7 +80,7 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
   if (const auto auth = access::check_auth(app->play_auth, key.name, rtmp::parse_query(target.query),
                                            access::unix_now());
       auth != access::AuthResult::ok) {
-    spdlog::info("hls {}: play refused: {}", key.str(), access::to_string(auth));
+    spdlog::info("hls {}: play refused: {}", log_text(key.str()), access::to_string(auth));
     return Reply::text(403, "forbidden: play auth failed: " + std::string(access::to_string(auth)) + "\n");
   }
 

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/media/flv.hpp"
 #include "liveorigin/net/request_read.hpp"
@@ -139,7 +140,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
   }
 
   void play_flv(const std::string& app_name, const std::string& name, const std::string& query, bool head_only) {
-    context_ += " " + app_name + "/" + name;
+    context_ += " " + log_text(app_name) + "/" + log_text(name);
     if (!hub::is_valid_name(app_name) || !hub::is_valid_name(name)) {
       spdlog::warn("{}: refused: invalid app or stream name", context_);
       send(Reply::text(400, "invalid app or stream name\n"), false, head_only);
@@ -159,7 +160,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
       const std::string why = !app                ? "unknown app '" + app_name + "'"
                               : !app->flv_enabled ? "HTTP-FLV is off for app '" + app_name + "'"
                                                   : std::string("stream not found");
-      spdlog::debug("{}: flv: {}", context_, why);
+      spdlog::debug("{}: flv: {}", context_, log_text(why));
       send(Reply::text(404, why + "\n"), false, head_only);
       return;
     }

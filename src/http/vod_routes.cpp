@@ -16,6 +16,7 @@
 #include <boost/asio/buffer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/http/byte_range.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/record/recording_file.hpp"
@@ -138,7 +139,7 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
     spdlog::debug("vod: refused target with {} segment(s)", seg.size());
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
-  const std::string context = "vod " + seg[1] + "/" + seg[2] + "/" + seg[3];
+  const std::string context = "vod " + log_text(seg[1]) + "/" + log_text(seg[2]) + "/" + log_text(seg[3]);
   // A recording is played like the live stream it came from: the same play auth check.
   const auto* app = config.find_app(seg[1]);
   if (!app) {

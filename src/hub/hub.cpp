@@ -4,11 +4,21 @@ namespace liveorigin::hub {
 
 std::shared_ptr<Stream> Hub::claim(const StreamKey& key, Loop& loop, PublisherInfo publisher,
                                    StreamOptions options) {
+  return claim_or_take_over(key, loop, std::move(publisher), options, Clock::time_point::min()).stream;
+}
+
+Hub::Claim Hub::claim_or_take_over(const StreamKey& key, Loop& loop, PublisherInfo publisher,
+                                   StreamOptions options, Clock::time_point stale_before) {
   std::lock_guard lock(mutex_);
   auto [it, inserted] = streams_.try_emplace(key);
-  if (!inserted) return nullptr;
+  Claim claim;
+  if (!inserted) {
+    if (it->second->last_media() >= stale_before) return claim;
+    claim.replaced = std::move(it->second);
+  }
   it->second = std::make_shared<Stream>(key, loop, std::move(publisher), options);
-  return it->second;
+  claim.stream = it->second;
+  return claim;
 }
 
 void Hub::release(const Stream& stream) {

@@ -20,6 +20,7 @@ std::shared_ptr<Fanout> Stream::fanout_for(Loop& loop) {
 void Stream::publish(const media::PacketPtr& packet) {
   if (ended_) return;
   bytes_in_.fetch_add(packet->body().size(), std::memory_order_relaxed);
+  last_media_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   stats_->on_packet(*packet);
   if (packet->is_audio() && !has_audio_) has_audio_ = true;
   if (packet->is_video() && !has_video_) has_video_ = true;

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/common/log.hpp"
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/net/sender.hpp"
@@ -28,6 +29,11 @@ namespace {
 constexpr std::size_t kSmallReadBuffer = 4 * 1024;
 constexpr std::size_t kLargeReadBuffer = 64 * 1024;
 constexpr auto kTick = std::chrono::milliseconds(500);
+// App and stream names in log lines (escaped, cut past this many bytes).
+constexpr std::size_t kMaxLoggedName = 200;
+// Replies (command answers, ping replies, acknowledgements) the peer has not read: past this the
+// session stops reading until they drain, so a peer that never reads costs bounded memory.
+constexpr std::size_t kMaxUnsentControl = 64 * 1024;
 
 std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
@@ -57,7 +63,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     boost::system::error_code ec;
     const auto peer = socket_->remote_endpoint(ec);
     ip_ = ec ? "?" : peer.address().to_string();
-    context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+    peer_context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+    context_ = peer_context_;
     sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, feed_options(config_->limits),
                                        server_.stats, context_);
     sender_->set_write_timeout(seconds(config_->limits.idle_timeout));
@@ -78,6 +85,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   }
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
+    if (finished_) return;  // ending: what the peer sends now is not looked at
     if (ec) {
       if (ec != asio::error::eof) spdlog::debug("{}: read: {}", context_, ec.message());
       finish("closed");
@@ -94,13 +102,13 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       static constexpr Refusal kByLimit[] = {Refusal::max_message_size, Refusal::max_chunk_size,
                                              Refusal::max_chunk_streams, Refusal::max_publisher_pending};
       const auto reason = kByLimit[static_cast<int>(e.limit)];
-      spdlog::warn("{}: refused, closing: {} ({})", context_, e.what(), kRefusalNames[static_cast<int>(reason)]);
+      spdlog::warn("{}: refused, closing: {} ({})", context_, log_text(e.what()), kRefusalNames[static_cast<int>(reason)]);
       server_.stats.refuse(reason);
       events_.clear();
       finish("closed");
       return;
     } catch (const std::exception& e) {
-      spdlog::warn("{}: protocol error, closing: {}", context_, e.what());
+      spdlog::warn("{}: protocol error, closing: {}", context_, log_text(e.what()));
       server_.stats.refuse(Refusal::protocol_error);
       events_.clear();
       finish("closed");
@@ -113,7 +121,24 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return;
     }
     if (n == read_buffer_.size() && n < kLargeReadBuffer) read_buffer_.resize(kLargeReadBuffer);
-    read();
+    read_when_drained();
+  }
+
+  // Reads on once the peer has taken its replies, so a peer that never reads cannot make the server
+  // queue replies without bound. The wait is an Asio operation: it owns the session meanwhile.
+  void read_when_drained() {
+    if (sender_->closed() || sender_->unsent_control() <= kMaxUnsentControl) {
+      read();  // on a closed socket the read fails and ends the session
+      return;
+    }
+    socket_->async_wait(tcp::socket::wait_write,
+                        [self = shared_from_this()](const boost::system::error_code& ec) {
+                          if (ec || self->finished_) {
+                            if (!self->finished_) self->read();
+                            return;
+                          }
+                          self->read_when_drained();  // the sender writes on the same wake-up
+                        });
   }
 
   void flush() {
@@ -127,10 +152,10 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   }
 
   void handle(rtmp::ConnectEvent& e) {
-    context_ += " " + e.app;
+    context_ = peer_context_ + " " + log_text(e.app, kMaxLoggedName);
     app_ = config_->find_app(e.app);
     if (!app_) {
-      spdlog::warn("{}: connect refused: unknown app '{}'", context_, e.app);
+      spdlog::warn("{}: connect refused: unknown app (tcUrl '{}')", context_, log_text(e.tc_url));
       codec_.reject_connect("unknown application");
       close_soon("unknown app");
       return;
@@ -154,7 +179,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return "missing stream name";
     }
     if (hub::is_valid_name(stream)) return {};
-    spdlog::warn("{}: refused: invalid stream name '{}'", context_, stream.substr(0, 200));
+    spdlog::warn("{}: refused: invalid stream name", context_);  // the context shows it, escaped
     return "invalid stream name";
   }
 
@@ -164,7 +189,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("bad publish");
       return;
     }
-    context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
+    context_ = peer_context_ + " " + app_name_ + "/" + log_text(e.stream, kMaxLoggedName);
     if (const auto problem = name_problem(e.stream); !problem.empty()) {
       codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", problem);
       close_soon("invalid name");
@@ -178,21 +203,32 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("publish refused");
       return;
     }
-    if (const auto live = server_.hub.streams().size(); live >= static_cast<std::size_t>(config_->limits.max_streams)) {
+    hub::StreamKey key{app_name_, e.stream};
+    // A takeover (below) adds no stream, so a stream already live is not refused by max_streams.
+    if (const auto live = server_.hub.streams().size();
+        live >= static_cast<std::size_t>(config_->limits.max_streams) && !server_.hub.find(key)) {
       spdlog::warn("{}: publish refused: {} streams live (max_streams)", context_, live);
       server_.stats.refuse(Refusal::max_streams);
       codec_.reject_publish(e.stream_id, "NetStream.Publish.Rejected", "too many streams");
       close_soon("max streams");
       return;
     }
-    hub::StreamKey key{app_name_, e.stream};
-    publishing_ = server_.hub.claim(key, shard_, {ip_, "rtmp", unix_now()},
-                                    {.gop_cache = app_->gop_cache});
+    // An encoder reconnecting after a network drop finds its old connection still holding the
+    // stream: a publisher silent for limits.stale_publisher is replaced (PRODUCT.md section 3).
+    const auto stale_before = Clock::now() - seconds(config_->limits.stale_publisher);
+    auto claim = server_.hub.claim_or_take_over(key, shard_, {ip_, "rtmp", unix_now()},
+                                                {.gop_cache = app_->gop_cache}, stale_before);
+    publishing_ = std::move(claim.stream);
     if (!publishing_) {
       spdlog::warn("{}: publish refused: stream is already publishing", context_);
       codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "already publishing");
       close_soon("already publishing");
       return;
+    }
+    if (claim.replaced) {
+      spdlog::warn("{}: takes the stream over from {} (no media for {} s: stale_publisher)", context_,
+                   claim.replaced->publisher().ip, config_->limits.stale_publisher);
+      claim.replaced->stop("replaced");  // its session ends on its own shard, reason "replaced"
     }
     publish_stream_id_ = e.stream_id;
     last_media_ = Clock::now();
@@ -212,7 +248,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("bad play");
       return;
     }
-    context_ = context_.substr(0, context_.rfind(' ')) + " " + app_name_ + "/" + e.stream;
+    context_ = peer_context_ + " " + app_name_ + "/" + log_text(e.stream, kMaxLoggedName);
     if (const auto problem = name_problem(e.stream); !problem.empty()) {
       codec_.reject_play(e.stream_id, "NetStream.Play.StreamNotFound", problem);
       close_soon("invalid name");
@@ -356,7 +392,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::vector<rtmp::Event> events_;
 
   std::string ip_;
-  std::string context_;  // "rtmp IP:PORT APP/STREAM", the prefix of every log line
+  std::string peer_context_;  // "rtmp IP:PORT"
+  std::string context_;       // "rtmp IP:PORT APP/STREAM" (escaped), the prefix of every log line
   const config::AppConfig* app_ = nullptr;
   std::string app_name_;
   rtmp::Query connect_query_;

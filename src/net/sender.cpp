@@ -74,8 +74,13 @@ Sender::Sender(std::shared_ptr<boost::asio::ip::tcp::socket> socket, WireFormat 
 
 void Sender::send_control(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
+  control_bytes_ += bytes.size();
   control_.push_back(std::move(bytes));
   pump();
+}
+
+std::size_t Sender::unsent_control() const {
+  return control_bytes_ + (batch_.done() ? 0 : batch_control_bytes_);
 }
 
 void Sender::on_feed() {
@@ -92,6 +97,10 @@ void Sender::close_after_flush() {
   closing_ = true;
   feed_.leave();  // no more media
   pump();
+  // Still waiting for the socket: the peer does not read, so the rest would only hold memory
+  // (and the connection's place) until idle_timeout. Inside pump (an end handler) the outer
+  // pump writes the closing words.
+  if (waiting_) close();
 }
 
 void Sender::close() {
@@ -99,6 +108,11 @@ void Sender::close() {
   closed_ = true;
   feed_.leave();
   player_.reset();
+  end_handler_ = nullptr;
+  control_.clear();
+  control_bytes_ = 0;
+  if (!pumping_) batch_.clear();  // inside pump, write_batch still reads the batch
+  batch_control_bytes_ = 0;
   boost::system::error_code ignored;
   socket_->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   socket_->close(ignored);  // a pending wait completes with operation_aborted
@@ -125,11 +139,14 @@ void Sender::pump() {
     if (!write_batch()) break;
   }
   pumping_ = false;
+  if (closed_) batch_.clear();
 }
 
 // Fills the batch from the control bytes and the feed; false when there is nothing to write.
 bool Sender::gather() {
   batch_.clear();
+  batch_control_bytes_ = control_bytes_;
+  control_bytes_ = 0;
   for (auto& bytes : control_) {
     batch_.iov.push_back({bytes.data(), bytes.size()});
     batch_.borrowed.push_back(nullptr);

@@ -99,7 +99,7 @@ std::string new_sequence() {
 }
 
 std::string_view public_reason(std::string_view reason) {
-  for (std::string_view known : {"closed", "dropped", "disabled", "timeout", "shutdown"}) {
+  for (std::string_view known : {"closed", "dropped", "disabled", "timeout", "shutdown", "replaced"}) {
     if (reason == known) return known;
   }
   return "closed";

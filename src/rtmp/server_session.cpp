@@ -205,8 +205,14 @@ void ServerSession::reject_connect(std::string_view description) {
                {status_object("error", "NetConnection.Connect.Rejected", description)});
 }
 
-void ServerSession::accept_publish(std::uint32_t stream_id, std::string_view stream) {
+void ServerSession::accept_publish(std::uint32_t stream_id, std::string_view full_name) {
+  const std::string_view stream = split_query(full_name).first;
   publishing_.insert(stream_id);
+  if (fc_publish_seen_) {
+    fc_publish_seen_ = false;
+    send_command(0, "onFCPublish", 0, amf0::Value::make_null(),
+                 {status_object("status", "NetStream.Publish.Start", stream)});
+  }
   send_status(stream_id, "status", "NetStream.Publish.Start", std::string(stream) + " is now published.",
               stream);
 }
@@ -217,7 +223,8 @@ void ServerSession::reject_publish(std::uint32_t stream_id, std::string_view cod
   send_status(stream_id, "error", code, description);
 }
 
-void ServerSession::accept_play(std::uint32_t stream_id, std::string_view stream) {
+void ServerSession::accept_play(std::uint32_t stream_id, std::string_view full_name) {
+  const std::string_view stream = split_query(full_name).first;
   send_user_control(user_control::kStreamBegin, stream_id);
   send_status(stream_id, "status", "NetStream.Play.Reset", "Playing and resetting " + std::string(stream) + ".",
               stream);
@@ -232,7 +239,8 @@ void ServerSession::reject_play(std::uint32_t stream_id, std::string_view code, 
   send_status(stream_id, "error", code, description);
 }
 
-void ServerSession::end_play(std::uint32_t stream_id, std::string_view stream) {
+void ServerSession::end_play(std::uint32_t stream_id, std::string_view full_name) {
+  const std::string_view stream = split_query(full_name).first;
   send_status(stream_id, "status", "NetStream.Play.UnpublishNotify", std::string(stream) + " is now unpublished.",
               stream);
   send_user_control(user_control::kStreamEof, stream_id);

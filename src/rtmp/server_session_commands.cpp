@@ -9,6 +9,9 @@ namespace {
 
 using amf0::Value;
 
+// An unknown command's name is echoed in its _error: a short prefix is enough to recognise it.
+constexpr std::size_t kMaxEchoedCommandName = 64;
+
 std::string string_arg(const Command& c, std::size_t i) {
   return i < c.args.size() ? c.args[i].as_string() : std::string{};
 }
@@ -46,9 +49,9 @@ void ServerSession::handle_command(const Message& m, std::vector<Event>& events)
     return;
   }
   if (c.name == "FCPublish") {
+    // onFCPublish waits for accept_publish: a publish that is then refused must hear no success.
     send_command(0, "_result", txn, Value::make_null(), {Value::make_undefined()});
-    send_command(0, "onFCPublish", 0, Value::make_null(),
-                 {status_object("status", "NetStream.Publish.Start", string_arg(c, 0))});
+    fc_publish_seen_ = true;
     return;
   }
   if (c.name == "FCUnpublish") {
@@ -81,8 +84,11 @@ void ServerSession::handle_command(const Message& m, std::vector<Event>& events)
   }
   // Replies from the client, and notifications without a transaction: nothing to answer.
   if (c.name == "_result" || c.name == "_error" || c.name == "onStatus" || txn <= 0) return;
+  const std::string shown = c.name.size() > kMaxEchoedCommandName
+                                ? c.name.substr(0, kMaxEchoedCommandName) + "..."
+                                : c.name;
   send_command(m.stream_id, "_error", txn, Value::make_null(),
-               {status_object("error", "NetConnection.Call.Failed", "Method not found (" + c.name + ").")});
+               {status_object("error", "NetConnection.Call.Failed", "Method not found (" + shown + ").")});
 }
 
 void ServerSession::handle_connect(const Command& c, std::vector<Event>& events) {

@@ -93,6 +93,7 @@ struct Limits {
   int max_streams = 1000;                      // live streams, all apps together
   double api_rate = 50;                        // API requests per second per client address (burst 2x)
   std::uint32_t max_publisher_pending = 32u << 20;  // bytes a publisher may hold in partial messages
+  double stale_publisher = 3;  // seconds without media after which a new publish takes the stream over
 };
 
 // The API on a non-loopback address needs a token of at least this many characters (not the default).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,6 +65,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void stop(std::string reason);
 
   std::uint64_t bytes_in() const { return bytes_in_.load(std::memory_order_relaxed); }
+  // When the publisher last sent a packet (the stream's creation before the first); any thread.
+  std::chrono::steady_clock::time_point last_media() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_media_.load(std::memory_order_relaxed)));
+  }
   // Whether audio / video has been seen (an FLV header announces only the tracks that exist).
   bool has_audio() const { return has_audio_.load(std::memory_order_relaxed); }
   bool has_video() const { return has_video_.load(std::memory_order_relaxed); }
@@ -82,6 +88,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::vector<std::shared_ptr<Subscriber>> outputs_;
   std::function<void(const std::string&)> stop_handler_;
   std::atomic<std::uint64_t> bytes_in_{0};
+  std::atomic<std::chrono::steady_clock::rep> last_media_{
+      std::chrono::steady_clock::now().time_since_epoch().count()};
   std::atomic<bool> has_audio_{false};
   std::atomic<bool> has_video_{false};
   const std::shared_ptr<StreamStats> stats_ = std::make_shared<StreamStats>();

@@ -53,9 +53,10 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
   // Called once the stream has ended and all of it is written: the owner adds its
   // closing words (RTMP UnpublishNotify) with send_control and calls close_after_flush().
   void set_end_handler(std::function<void()> handler) { end_handler_ = std::move(handler); }
-  // Writes the control bytes not yet written (no more media), then shuts the socket down.
+  // Writes the control bytes not yet written (no more media), then shuts the socket down. When
+  // the socket cannot take them now (a peer that does not read), closes at once instead.
   void close_after_flush();
-  // Stops at once: nothing more is written.
+  // Stops at once: nothing more is written, queued bytes and the socket are freed now.
   void close();
   // limits.idle_timeout: a write that makes no progress for this long (a peer that never reads)
   // closes the connection, logged and counted as an idle_timeout refusal. Unset: no limit.
@@ -71,6 +72,10 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
 
   bool closed() const { return closed_; }
   std::uint64_t bytes_sent() const { return bytes_sent_; }
+
+  // Control bytes queued or in a write not yet done. A session stops reading while they pile up:
+  // a peer that sends requests and never reads the replies must not grow the server.
+  std::size_t unsent_control() const;
 
  private:
   // What one gathered write carries. Media is borrowed from the feed while the write runs; when
@@ -110,6 +115,8 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
   int fd_;  // the socket's, read here without touching the socket object
   Batch batch_;
   std::vector<Bytes> control_;
+  std::size_t control_bytes_ = 0;        // in control_
+  std::size_t batch_control_bytes_ = 0;  // in batch_.control
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t reported_skips_ = 0;
   ServerStats& stats_;

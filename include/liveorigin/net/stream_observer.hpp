@@ -26,7 +26,7 @@ class StreamObserver {
   // to attach outputs (Stream::attach).
   virtual void on_publish(const PublishStart& start) {}
   // On the stream's loop, after the last packet. reason: closed, dropped, disabled, timeout,
-  // shutdown, error.
+  // shutdown, replaced, error.
   virtual void on_unpublish(hub::Stream& stream, std::string_view reason) {}
 };
 

@@ -62,7 +62,8 @@ std::string new_event_id();
 // A random 63-bit number in decimal (a string, so JavaScript backends keep every digit).
 std::string new_sequence();
 
-// The unpublish reason a backend sees: closed, dropped, disabled, timeout or shutdown. The
+// The unpublish reason a backend sees: closed, dropped, disabled, timeout, shutdown or replaced
+// (a new publish took the stream over from a publisher that had gone quiet). The
 // session's internal reasons for other endings (a protocol error, a second publish on the same
 // connection) are reported as "closed".
 std::string_view public_reason(std::string_view reason);

@@ -67,7 +67,8 @@ class ServerSession {
   // Chunk size of our output: 128 until accept_connect, kOutChunkSize after.
   std::uint32_t out_chunk_size() const { return out_chunk_size_; }
 
-  // Replies the owner gives to events.
+  // Replies the owner gives to events. A stream name given here is echoed without its "?query"
+  // (which may carry txSecret), whatever the caller passes.
   void accept_connect();
   void reject_connect(std::string_view description);
   void accept_publish(std::uint32_t stream_id, std::string_view stream);
@@ -107,6 +108,7 @@ class ServerSession {
 
   bool connect_seen_ = false;
   bool connected_ = false;
+  bool fc_publish_seen_ = false;  // FCPublish came: accept_publish answers it with onFCPublish
   double connect_transaction_ = 1;
   double object_encoding_ = 0;
   std::uint32_t next_stream_id_ = 1;

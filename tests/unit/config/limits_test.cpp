@@ -14,6 +14,14 @@ TEST(ConfigLimits, Defaults) {
   EXPECT_EQ(l.max_streams, 1000);
   EXPECT_DOUBLE_EQ(l.api_rate, 50);
   EXPECT_EQ(l.max_publisher_pending, 32u << 20);
+  EXPECT_DOUBLE_EQ(l.stale_publisher, 3);
+}
+
+TEST(ConfigLimits, StalePublisher) {
+  EXPECT_DOUBLE_EQ(parse_config("limits: { stale_publisher: 1.5 }", "l.yaml").limits.stale_publisher, 1.5);
+  for (const char* bad : {"limits: { stale_publisher: 0 }", "limits: { stale_publisher: -2 }"}) {
+    EXPECT_THROW(parse_config(bad, "bad.yaml"), std::exception) << bad;
+  }
 }
 
 TEST(ConfigLimits, Parsed) {

@@ -135,11 +135,10 @@ void publish_script(bool byte_at_a_time, std::vector<Event>& all) {
   c.command(wire, 1, "publish", 5, Value::make_null(), {Value::make_string("cam?key=1&t=%41"), Value::make_string("live")});
   auto events = c.send(wire);
   auto r = c.take_replies();
-  ASSERT_EQ(r.size(), 4u);
+  ASSERT_EQ(r.size(), 3u);  // onFCPublish waits for the decision
   EXPECT_EQ(expect_command(r[0], "_result").transaction_id, 2);
   EXPECT_EQ(expect_command(r[1], "_result").transaction_id, 3);
-  EXPECT_EQ(status_code(expect_command(r[2], "onFCPublish")), "NetStream.Publish.Start");
-  const Command created = expect_command(r[3], "_result");
+  const Command created = expect_command(r[2], "_result");
   EXPECT_EQ(created.transaction_id, 4);
   EXPECT_EQ(created.args.at(0).as_number(), 1);
   ASSERT_EQ(events.size(), 1u);
@@ -153,9 +152,10 @@ void publish_script(bool byte_at_a_time, std::vector<Event>& all) {
   c.session.accept_publish(1, "cam");
   c.pump();
   r = c.take_replies();
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].stream_id, 1u);
-  EXPECT_EQ(status_code(expect_command(r[0], "onStatus")), "NetStream.Publish.Start");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(status_code(expect_command(r[0], "onFCPublish")), "NetStream.Publish.Start");
+  EXPECT_EQ(r[1].stream_id, 1u);
+  EXPECT_EQ(status_code(expect_command(r[1], "onStatus")), "NetStream.Publish.Start");
 
   // Metadata, audio and video with fmt 1/2/3 headers, a ping, a small ack window, big frames.
   wire.clear();
@@ -413,6 +413,83 @@ TEST(ServerSession, MutatedScriptNeverCrashes) {
     } catch (const ProtocolError&) {
     }
   }
+}
+
+bool contains_text(const std::vector<Message>& replies, std::string_view text) {
+  for (const auto& m : replies) {
+    const std::string_view body(reinterpret_cast<const char*>(m.body.data()), m.body.size());
+    if (body.find(text) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+void send_publish_commands(Client& c, std::string_view full_name) {
+  Bytes wire;
+  c.command(wire, 0, "releaseStream", 2, Value::make_null(), {Value::make_string(std::string(full_name))});
+  c.command(wire, 0, "FCPublish", 3, Value::make_null(), {Value::make_string(std::string(full_name))});
+  c.command(wire, 0, "createStream", 4, Value::make_null());
+  c.command(wire, 1, "publish", 5, Value::make_null(),
+            {Value::make_string(std::string(full_name)), Value::make_string("live")});
+  c.send(wire);
+}
+
+TEST(ServerSession, RefusedPublishHearsNoSuccessFirst) {
+  Client c(false);
+  connect(c);
+  send_publish_commands(c, "cam?txSecret=5ec7e7&txTime=7FFFFFFF");
+  auto r = c.take_replies();
+  EXPECT_FALSE(contains_text(r, "NetStream.Publish.Start"));  // nothing decided yet
+  c.session.reject_publish(1, "NetStream.Publish.Rejected", "push auth failed");
+  c.pump();
+  const auto refusal = c.take_replies();
+  r.insert(r.end(), refusal.begin(), refusal.end());
+  EXPECT_FALSE(contains_text(r, "NetStream.Publish.Start"));
+  EXPECT_FALSE(contains_text(r, "5ec7e7"));
+  ASSERT_FALSE(refusal.empty());
+  EXPECT_EQ(status_code(expect_command(refusal.back(), "onStatus")), "NetStream.Publish.Rejected");
+}
+
+TEST(ServerSession, AcceptedPublishNeverEchoesTheQuery) {
+  Client c(false);
+  connect(c);
+  send_publish_commands(c, "cam?txSecret=5ec7e7&txTime=7FFFFFFF");
+  auto r = c.take_replies();
+  // The owner passes the full name by mistake: the replies still carry the name alone.
+  c.session.accept_publish(1, "cam?txSecret=5ec7e7&txTime=7FFFFFFF");
+  c.pump();
+  const auto accepted = c.take_replies();
+  r.insert(r.end(), accepted.begin(), accepted.end());
+  EXPECT_FALSE(contains_text(r, "5ec7e7"));
+  EXPECT_FALSE(contains_text(r, "txTime"));
+  ASSERT_EQ(accepted.size(), 2u);
+  const Command fc = expect_command(accepted[0], "onFCPublish");
+  EXPECT_EQ(status_code(fc), "NetStream.Publish.Start");
+  EXPECT_EQ(fc.args.at(0).get("description")->as_string(), "cam");
+  EXPECT_EQ(status_code(expect_command(accepted[1], "onStatus")), "NetStream.Publish.Start");
+}
+
+TEST(ServerSession, PlayRepliesNeverEchoTheQuery) {
+  Client c(false);
+  connect(c);
+  c.session.accept_play(1, "cam?txSecret=5ec7e7");
+  c.session.end_play(1, "cam?txSecret=5ec7e7");
+  c.pump();
+  const auto r = c.take_replies();
+  EXPECT_FALSE(r.empty());
+  EXPECT_FALSE(contains_text(r, "5ec7e7"));
+}
+
+TEST(ServerSession, UnknownCommandNameIsCutInItsError) {
+  Client c(false);
+  connect(c);
+  Bytes wire;
+  c.command(wire, 0, std::string(30000, 'x'), 9, Value::make_null());
+  c.send(wire);
+  const auto r = c.take_replies();
+  ASSERT_EQ(r.size(), 1u);
+  const Command error = expect_command(r[0], "_error");
+  EXPECT_LT(error.args.at(0).get("description")->as_string().size(), 200u);
+  EXPECT_LT(r[0].body.size(), 400u);
 }
 
 }  // namespace
