@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages liveorigin needs (as root, idempotent) and builds it.
 # Usage: scripts/setup.sh [--test] [BUILD_DIR] [extra cmake args...]
-#   --test  also installs what the tests drive the server with (ffmpeg, pytest, GStreamer)
+#   --test  also installs what the tests drive the server with (ffmpeg, pytest, GStreamer, Chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +11,11 @@ packages=(build-essential cmake ninja-build pkg-config ccache git
 if [ "${1:-}" = "--test" ]; then
   shift
   packages+=(ffmpeg python3-pytest curl gstreamer1.0-tools gstreamer1.0-plugins-base
-    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+    chromium chromium-driver python3-selenium)
 fi
+# npm fetches the pinned browser libraries (web/package-lock.json) that the build embeds.
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,6 +29,8 @@ fi
 
 # ccache keyed on paths relative to the checkout: a fresh clone elsewhere reuses earlier objects.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
+
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
 
 build_dir=${1:-build}
 shift || true

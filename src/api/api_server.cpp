@@ -1,5 +1,7 @@
 #include "liveorigin/api/api_server.hpp"
 
+#include <array>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -10,12 +12,15 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/config/config.hpp"
 #include "liveorigin/net/request_read.hpp"
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/rtmp/query.hpp"
+#include "console_routes.hpp"
 
 namespace liveorigin::api {
 
@@ -29,6 +34,8 @@ namespace {
 constexpr std::uint64_t kBodyLimit = 1 << 20;
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
+constexpr std::string_view kBadHostMessage =
+    "bad Host header: expected host[:port] (a name, an IPv4 address or [IPv6], and port digits)";
 
 // limits.api_rate per client address: a token bucket per address (burst twice the rate), on the API
 // thread only. Buckets idle for a minute are dropped, so scanners cannot grow the map for ever.
@@ -89,6 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_request(const boost::system::error_code& ec) {
+    head_ = !ec && parser_->get().method() == bhttp::verb::head;
     if (ec) {
       if (net::classify_request_read_failure(ec, context_, stats_) == net::RequestReadFailure::peer_left) {
         close();
@@ -115,8 +123,24 @@ class Session : public std::enable_shared_from_this<Session> {
     request.host = std::string(message[bhttp::field::host]);
     const bool keep_alive = message.keep_alive();
 
+    // The console's files hold no data: no token (src/api/console_routes.cpp). HEAD as GET.
+    if (message.method() == bhttp::verb::get || head_) {
+      if (auto page = console_reply(*config_.get(), {request.path, request.host, message[bhttp::field::if_none_match],
+                                                     message[bhttp::field::accept_encoding]})) {
+        auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(page->status), 11);
+        for (const auto& [name, value] : page->headers) reply->set(name, value);
+        reply->set(bhttp::field::content_type, page->content_type);
+        reply->body() = std::move(page->body);
+        write(std::move(reply), keep_alive);
+        return;
+      }
+    }
     Response response;
-    if (request.path != "/healthz" &&
+    if (!request.host.empty() && !config::is_valid_host_port(request.host)) {
+      // Channel URLs are built from the Host: only a plain host[:port] may go into them.
+      spdlog::info("{}: {} {}: 400 (bad Host header)", context_, request.method, request.path);
+      response = error_response(400, 400, kBadHostMessage);
+    } else if (request.path != "/healthz" &&
         !bearer_matches(message[bhttp::field::authorization], config_.get()->server.api_token)) {
       spdlog::info("{}: {} {}: 401 (bad or missing token)", context_, request.method, request.path);
       response = error_response(401, 401, "missing or wrong bearer token");
@@ -131,13 +155,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(const Response& response, bool keep_alive) {
     auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(response.status), 11);
-    reply->set(bhttp::field::server, "liveorigin");
     reply->set(bhttp::field::content_type, response.content_type);
     if (response.status == 401) reply->set(bhttp::field::www_authenticate, "Bearer");
     reply->body() = envelope(response);
     if (response.content_type == "application/json") reply->body() += "\n";
+    write(std::move(reply), keep_alive);
+  }
+
+  void write(std::shared_ptr<bhttp::response<bhttp::string_body>> reply, bool keep_alive) {
+    reply->set(bhttp::field::server, "liveorigin");
     reply->keep_alive(keep_alive);
     reply->prepare_payload();
+    if (head_) reply->body().clear();  // HEAD: GET's headers (Content-Length too), no body
     timer_.expires_after(kRequestTimeout);  // a client that does not read is cut
     timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       if (auto self = weak.lock(); self && !ec) self->close();
@@ -170,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string ip_;
   std::string context_;
+  bool head_ = false;  // the request being answered is a HEAD
 };
 
 }  // namespace
@@ -281,11 +311,27 @@ void ApiServer::stop() {
 
 std::uint16_t ApiServer::port() const { return impl_->port; }
 
+namespace {
+
+std::array<unsigned char, 32> sha256(std::string_view data) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int size = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 || size != digest.size()) {
+    throw std::runtime_error("SHA-256 unavailable");
+  }
+  return digest;
+}
+
+}  // namespace
+
 bool bearer_matches(std::string_view header, std::string_view token) {
   constexpr std::string_view kScheme = "Bearer ";
-  if (token.empty() || header.size() != kScheme.size() + token.size()) return false;
-  if (header.substr(0, kScheme.size()) != kScheme) return false;
-  return CRYPTO_memcmp(header.data() + kScheme.size(), token.data(), token.size()) == 0;
+  if (token.empty() || !header.starts_with(kScheme)) return false;
+  // Digests of both have one length whatever was sent: neither an early exit nor the time taken
+  // tells how long the token is or how much of it matched.
+  const auto given = sha256(header.substr(kScheme.size()));
+  const auto expected = sha256(token);
+  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 }  // namespace liveorigin::api

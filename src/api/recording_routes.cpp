@@ -34,8 +34,7 @@ int limit_of(const Request& request) {
 
 }  // namespace
 
-void add_recording_routes(Router& router, store::Database& database,
-                          std::function<std::string(std::string_view)> video_url) {
+void add_recording_routes(Router& router, store::Database& database, VideoUrl video_url) {
   router.add("GET", "/api/v1/recordings",
              [&database, video_url = std::move(video_url)](const Request& request, const Params&) {
                const auto app = name_filter(request, "app");
@@ -57,7 +56,7 @@ void add_recording_routes(Router& router, store::Database& database,
                                  {"duration", r.duration},
                                  {"recovered", r.recovered},
                                  {"vod_path", r.vod_path},
-                                 {"video_url", video_url ? video_url(r.vod_path) : r.vod_path}});
+                                 {"video_url", video_url ? video_url(r.app, r.stream, r.vod_path) : r.vod_path}});
                }
                Response response;
                response.data = std::move(list);

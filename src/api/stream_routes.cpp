@@ -1,4 +1,7 @@
+#include <charconv>
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -14,7 +17,33 @@ using nlohmann::json;
 
 namespace {
 
+constexpr std::int64_t kMaxListed = 10000;  // rows of GET /api/v1/streams, and its default limit
+
 long rounded(double v) { return std::lround(v); }
+
+enum class ListState { live, all, disabled };
+
+// ?state= of the stream list: live (default), all (with known offline and disabled streams), disabled.
+ListState list_state(const Request& request) {
+  const auto it = request.query.find("state");
+  if (it == request.query.end() || it->second == "live") return ListState::live;
+  if (it->second == "all") return ListState::all;
+  if (it->second == "disabled") return ListState::disabled;
+  throw ApiError(400, 400, "state must be live, all or disabled");
+}
+
+// ?limit= of the stream list: at most this many rows (the store may know many more streams).
+std::int64_t list_limit(const Request& request) {
+  const auto it = request.query.find("limit");
+  if (it == request.query.end()) return kMaxListed;
+  std::int64_t limit = 0;
+  const auto& text = it->second;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxListed) {
+    throw ApiError(400, 400, "limit must be a number from 1 to " + std::to_string(kMaxListed));
+  }
+  return limit;
+}
 
 json video_json(const hub::Stream& live, const RateSampler::StreamRates& rates) {
   const auto info = live.stats()->video();
@@ -101,11 +130,32 @@ void load_access(store::Database& database, access::Access& access) {
 
 void add_stream_routes(Router& router, Management& m) {
   router.add("GET", "/api/v1/streams", [&m](const Request& request, const Params&) {
-    const auto app = request.query.find("app");
+    const auto state = list_state(request);
+    const auto limit = list_limit(request);
+    std::optional<std::string> app;
+    if (const auto it = request.query.find("app"); it != request.query.end()) app = it->second;
+
+    std::map<hub::StreamKey, std::shared_ptr<hub::Stream>> rows;  // ordered by app, then stream
+    if (state != ListState::disabled) {
+      for (auto& live : m.hub.streams()) {
+        if (!app || live->key().app == *app) rows.emplace(live->key(), std::move(live));
+      }
+    }
+    if (state != ListState::live) {
+      // The first `limit` stored names, merged with the live ones, still give the first `limit` rows.
+      const auto names = m.database.call([&](store::Connection& c) {
+        return state == ListState::all ? store::list_known_streams(c, app, limit)
+                                       : store::list_disabled_streams(c, app, limit);
+      });
+      for (const auto& name : names) {
+        hub::StreamKey key{name.app, name.stream};
+        if (!rows.contains(key)) rows.emplace(key, m.hub.find(key));
+      }
+    }
     json list = json::array();
-    for (const auto& live : m.hub.streams()) {
-      if (app != request.query.end() && live->key().app != app->second) continue;
-      list.push_back(stream_json(m, live->key(), live.get()));
+    for (const auto& [key, live] : rows) {
+      if (std::ssize(list) == limit) break;
+      list.push_back(stream_json(m, key, live.get()));
     }
     Response r;
     r.data = std::move(list);

@@ -11,7 +11,11 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include "liveorigin/access/access.hpp"
 #include "liveorigin/api/recording_routes.hpp"
+#include "liveorigin/config/record_options.hpp"
 #include "liveorigin/net/stream_observer.hpp"
 #include "liveorigin/record/recorder.hpp"
 #include "liveorigin/record/recording_store.hpp"
@@ -27,9 +31,12 @@ class RecordObserver : public net::StreamObserver {
 
   void on_publish(const net::PublishStart& start) override {
     const auto& cfg = start.app.record;
-    const auto settings = record::resolve_record_settings(cfg.enabled, cfg.format, cfg.interval, start.query);
-    if (!settings) return;
     const auto& key = start.stream.key();
+    // The URL's record options as the app allows them (record.allow_url, the minimum interval).
+    const auto url = config::url_record_options(cfg, start.query);
+    for (const auto& note : url.notes) spdlog::warn("record {}: {}", key.str(), note);
+    const auto settings = record::resolve_record_settings(cfg.enabled, cfg.format, cfg.interval, url.query);
+    if (!settings) return;
     start.stream.attach(recorder_.start({key.app, key.name, start.client_ip, *settings}));
   }
 
@@ -48,6 +55,20 @@ inline std::string vod_url(const config::Endpoint& http, std::string_view vod_pa
     host = "[" + host + "]";
   }
   return "http://" + host + ":" + std::to_string(http.port) + std::string(vod_path);
+}
+
+// How long the txSecret of a returned recording URL stays valid.
+inline constexpr std::int64_t kVodUrlValidity = 24 * 3600;
+
+// vod_url, signed for kVodUrlValidity when the app has play auth: /vod/ checks it like live play.
+inline std::string signed_vod_url(const config::Config& config, const std::string& app, const std::string& stream,
+                                  std::string_view vod_path) {
+  std::string url = vod_url(config.server.http, vod_path);
+  const auto* found = config.find_app(app);
+  if (found && found->play_auth.enabled()) {
+    url += "?" + access::signed_query(found->play_auth.key, stream, access::unix_now() + kVodUrlValidity);
+  }
+  return url;
 }
 
 }  // namespace liveorigin::app

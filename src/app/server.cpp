@@ -80,6 +80,7 @@ struct Server::Parts {
     api::add_stats_routes(router, *management);
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
+    api::add_app_routes(router, *management);
     api = std::make_unique<api::ApiServer>(config.server.api, router, store, context.stats);
     api->every(std::chrono::seconds(1), [m = management.get()] { m->sample(); });
   }
@@ -106,16 +107,17 @@ struct Server::Parts {
   // row (and a record callback).
   void build_recording(const config::Config& config) {
     recording = std::make_unique<RecordObserver>(
-        config.server.data_dir, [this, http = config.server.http](const record::LandedRecording& r) {
+        config.server.data_dir, [this](const record::LandedRecording& r) {
           database->post([r](store::Connection& c) { record::insert_recording(c, r, std::time(nullptr)); });
-          notifier->record({r.app, r.stream, r.file_path, vod_url(http, r.vod_path),
+          notifier->record({r.app, r.stream, r.file_path, signed_vod_url(*store.get(), r.app, r.stream, r.vod_path),
                             std::string(record::extension(r.format)), static_cast<std::int64_t>(r.file_size),
                             r.start_time, r.end_time, r.duration, r.client_ip, r.recovered});
         });
     context.observers.push_back(recording.get());
-    api::add_recording_routes(router, *database, [http = config.server.http](std::string_view path) {
-      return vod_url(http, path);
-    });
+    api::add_recording_routes(router, *database,
+                              [this](const std::string& app, const std::string& stream, std::string_view path) {
+                                return signed_vod_url(*store.get(), app, stream, path);
+                              });
     recording->recorder().recover();
   }
 

@@ -2,6 +2,8 @@
 // reports every key nobody asked for; all errors carry FILE:LINE of the offending node.
 #include "liveorigin/config/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -64,6 +66,29 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bool starts_with_icase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+// Control characters as \r, \n, \t or \xHH, so an error message stays one readable line.
+std::string escape_controls(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (std::iscntrl(byte)) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 // One key/value pair of a map, with the dotted path of the key ("apps.live.hls.fragment").
@@ -232,15 +257,24 @@ class MapReader {
     }
   }
 
-  // An empty URL or an http:// / https:// one.
+  // An empty URL or an http:// / https:// one (it goes on the wire: nothing can ride in on it).
   void get_url(std::string_view key, std::string& out) {
     const Entry* e = take(key);
     if (!e) return;
     out = read_string(ctx_, *e);
-    if (out.empty()) return;
-    for (std::string_view scheme : {"http://", "https://"})
-      if (starts_with_icase(out, scheme) && out.size() > scheme.size()) return;
-    ctx_.fail(e->line(), quote_path(e->path) + " must be empty or an http:// or https:// URL, got '" + out + "'");
+    if (out.empty() || is_valid_http_url(out)) return;
+    ctx_.fail(e->line(), quote_path(e->path) +
+                             " must be empty or an http:// or https:// URL (host, optional port, path; no spaces or "
+                             "control characters), got '" + escape_controls(out) + "'");
+  }
+
+  // A string that reaches the filesystem or the logs: no control characters.
+  void get_path(std::string_view key, std::string& out) {
+    const Entry* e = take(key);
+    if (!e) return;
+    out = read_string(ctx_, *e);
+    if (std::any_of(out.begin(), out.end(), [](char c) { return std::iscntrl(static_cast<unsigned char>(c)); }))
+      ctx_.fail(e->line(), quote_path(e->path) + " must not contain control characters");
   }
 
   // Every key nobody took is an error, reported at the key's line.
@@ -279,6 +313,18 @@ void read_listen(MapReader& r, Endpoint& out) {
   r.get("listen", out);
 }
 
+// Off loopback, anyone who can reach the API could try the documented default token.
+void check_api_token(MapReader& api, const ServerConfig& s) {
+  if (is_loopback_host(s.api.host)) return;
+  if (s.api_token.size() >= kMinApiTokenLength && s.api_token != ServerConfig{}.api_token) return;
+  const Entry* token = api.take("token");
+  const Entry* listen = api.take("listen");
+  api.context().fail(token ? token->line() : listen->line(),
+                     "'server.api.token' must be set to " + std::to_string(kMinApiTokenLength) +
+                         " or more characters (not the default) when 'server.api.listen' is not a loopback "
+                         "address (" + s.api.host + ")");
+}
+
 void read_server(MapReader r, ServerConfig& s) {
   {
     MapReader rtmp = r.section("rtmp");
@@ -301,9 +347,11 @@ void read_server(MapReader r, ServerConfig& s) {
     MapReader api = r.section("api");
     read_listen(api, s.api);
     api.get_nonempty("token", s.api_token);  // empty would lock everyone out of the API
+    check_api_token(api, s);
     api.finish();
   }
   r.get_nonempty("data_dir", s.data_dir);
+  r.get_path("data_dir", s.data_dir);  // read again for the control-character rule
   r.get("workers", s.workers, 0, 256);
   r.get("write_interval", s.write_interval, DoubleRange{0, false, 1});
   r.get("tcp_nodelay", s.tcp_nodelay);
@@ -324,6 +372,7 @@ void read_app(MapReader r, AppConfig& app) {
   read_auth(r.section("push_auth"), app.push_auth);
   read_auth(r.section("play_auth"), app.play_auth);
   r.get("gop_cache", app.gop_cache);
+  r.get("player_page", app.player_page);
   {
     MapReader flv = r.section("flv");
     flv.get("enabled", app.flv_enabled);
@@ -334,7 +383,7 @@ void read_app(MapReader r, AppConfig& app) {
     hls.get("enabled", app.hls.enabled);
     hls.get("fragment", app.hls.fragment, positive);
     hls.get("window", app.hls.window, 1, 100000);
-    hls.get("path", app.hls.path);
+    hls.get_path("path", app.hls.path);
     hls.finish();
   }
   {
@@ -342,6 +391,12 @@ void read_app(MapReader r, AppConfig& app) {
     record.get("enabled", app.record.enabled);
     record.get_choice("format", app.record.format, {"flv", "mp4"});
     record.get("interval", app.record.interval, non_negative);
+    if (app.record.interval > 0 && app.record.interval < kMinRecordInterval) {
+      record.context().fail(record.take("interval")->line(),
+                            quote_path(record.path() + ".interval") + " must be 0 (one file per publish) or at least " +
+                                format_number(kMinRecordInterval) + ", got " + format_number(app.record.interval));
+    }
+    record.get("allow_url", app.record.allow_url);
     record.finish();
   }
   {
@@ -455,6 +510,58 @@ Endpoint parse_endpoint(std::string_view text) {
     throw bad("port must be a number from 0 to 65535");
   out.port = static_cast<std::uint16_t>(value);
   return out;
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (iequals(host, "localhost")) return true;
+  const std::string text(host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) != 1) return false;
+  return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+}
+
+bool is_valid_host_port(std::string_view text) {
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string address(text.substr(1, close - 1));
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, address.c_str(), &v6) != 1) return false;
+    const std::string_view rest = text.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    if (!rest.empty()) port = rest.substr(1);
+    if (!rest.empty() && port.empty()) return false;
+  } else {
+    const std::size_t colon = text.find(':');
+    const std::string_view host = text.substr(0, colon);
+    if (host.empty() || host.size() > 253) return false;
+    if (!std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+        }))
+      return false;
+    if (colon != std::string_view::npos) {
+      port = text.substr(colon + 1);
+      if (port.empty()) return false;
+    }
+  }
+  if (port.empty()) return true;
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  return port.size() <= 5 && ec == std::errc() && end == port.data() + port.size() && value <= 65535;
+}
+
+bool is_valid_http_url(std::string_view url) {
+  std::string_view rest;
+  for (std::string_view scheme : {"http://", "https://"})
+    if (starts_with_icase(url, scheme)) rest = url.substr(scheme.size());
+  if (rest.empty()) return false;
+  const std::size_t slash = rest.find('/');
+  const std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  return is_valid_host_port(rest.substr(0, slash)) &&
+         std::all_of(path.begin(), path.end(), [](char c) { return c > ' ' && c < 0x7f; });
 }
 
 std::string_view to_string(AppMode mode) { return mode == AppMode::channel ? "channel" : "code"; }

@@ -18,6 +18,7 @@
 #include "liveorigin/net/write_watch.hpp"
 #include "liveorigin/rtmp/query.hpp"
 #include "hls_routes.hpp"
+#include "page_routes.hpp"
 #include "reply.hpp"
 #include "request_target.hpp"
 #include "vod_routes.hpp"
@@ -30,6 +31,12 @@ namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 
 namespace {
+
+template <class Message>
+std::string_view header(const Message& message, bhttp::field name) {
+  const auto value = message[name];
+  return {value.data(), value.size()};
+}
 
 std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
@@ -109,9 +116,15 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     }
     if (is_vod_target(target)) {  // recordings, streamed from disk (src/http/vod_routes.cpp)
       const auto range = request[bhttp::field::range];
-      serve_vod(writer_, *config_, server_.stats,
+      serve_vod(writer_, *config_, server_.access, server_.stats,
                 {target, std::string_view(range.data(), range.size()), head_only, keep_alive},
                 [self = shared_from_this()](bool again) { again ? self->read_request() : self->close(); });
+      return;
+    }
+    // The player page, the list of streams and their files (src/http/page_routes.cpp).
+    if (auto reply = page_reply(*config_, server_.hub, {target, header(request, bhttp::field::if_none_match),
+                                                        header(request, bhttp::field::accept_encoding)})) {
+      send(std::move(*reply), keep_alive, head_only);
       return;
     }
     if (services_.hls) {  // HLS playlists and segments, from memory (src/http/hls_routes.cpp)

@@ -19,6 +19,7 @@
 #include "liveorigin/http/byte_range.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/record/recording_file.hpp"
+#include "liveorigin/rtmp/query.hpp"
 #include "reply.hpp"
 
 namespace liveorigin::http {
@@ -127,8 +128,8 @@ std::string real_path(const std::string& p) {
 
 }  // namespace
 
-void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, net::ServerStats& stats,
-               const VodRequest& request, std::function<void(bool)> done) {
+void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, const access::Access& access,
+               net::ServerStats& stats, const VodRequest& request, std::function<void(bool)> done) {
   const auto& seg = request.target.segments;
   // Names are checked before any path is built: raw segments, so "%2e%2e" or "%2f" fail the name
   // rule as they stand; ".part" and other non-recording names are never served.
@@ -138,6 +139,18 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
   const std::string context = "vod " + seg[1] + "/" + seg[2] + "/" + seg[3];
+  // A recording is played like the live stream it came from: the same play auth check.
+  const auto* app = config.find_app(seg[1]);
+  if (!app) {
+    spdlog::debug("{}: unknown app", context);
+    return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
+  }
+  if (const auto decision = access.check_play(*app, seg[2], rtmp::parse_query(request.target.query), access::unix_now());
+      !decision.ok()) {
+    spdlog::warn("{}: refused: {}", context, decision.reason);
+    return send_error(std::move(writer), stats, 403, "forbidden: " + decision.reason + "\n", "", request,
+                      std::move(done));
+  }
   const std::string root = real_path((fs::path(config.server.data_dir) / "vod").string());
   const std::string dir = root.empty() ? "" : real_path(root + "/" + seg[1] + "/" + seg[2]);
   // The folder must resolve inside the vod root (a symlinked APP or STREAM folder pointing out
@@ -145,7 +158,9 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
   if (dir.empty() || !dir.starts_with(root + "/")) {
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
-  const int fd = ::open((dir + "/" + seg[3]).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; only a regular file,
+  // checked on the open descriptor, is served (pread ignores the flag on regular files).
+  const int fd = ::open((dir + "/" + seg[3]).c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) ::close(fd);

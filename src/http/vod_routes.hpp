@@ -1,10 +1,12 @@
-// GET/HEAD /vod/APP/STREAM/FILE: landed recordings from DATA/vod, with Range support.
+// GET/HEAD /vod/APP/STREAM/FILE: landed recordings from DATA/vod, with Range support. The app's
+// play auth applies as for live play (txSecret/txTime for STREAM in the query).
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string_view>
 
+#include "liveorigin/access/access.hpp"
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/write_watch.hpp"
@@ -25,8 +27,8 @@ struct VodRequest {
 
 // Answers the request through `writer` (an error status, or the file streamed in chunks, under
 // limits.idle_timeout), then calls done(keep_alive) so the session reads its next request, or
-// closes when false.
-void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, net::ServerStats& stats,
-               const VodRequest& request, std::function<void(bool)> done);
+// closes when false. Unknown app: 404; refused by access.check_play: 403.
+void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, const access::Access& access,
+               net::ServerStats& stats, const VodRequest& request, std::function<void(bool)> done);
 
 }  // namespace liveorigin::http

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace liveorigin::notify {
@@ -29,6 +30,18 @@ std::string md5_hex(std::string_view data) {
     throw std::runtime_error("MD5 unavailable");
   }
   return to_hex(digest.data(), size);
+}
+
+std::string body_signature(std::string_view key, std::string_view body) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  static constexpr unsigned char kNoKey[1] = {0};  // HMAC wants a pointer even for an empty key
+  const auto* key_bytes = key.empty() ? kNoKey : reinterpret_cast<const unsigned char*>(key.data());
+  if (!HMAC(EVP_sha256(), key_bytes, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
+            body.size(), digest.data(), &size)) {
+    throw std::runtime_error("HMAC-SHA256 unavailable");
+  }
+  return "sha256=" + to_hex(digest.data(), size);
 }
 
 std::string sign(std::string_view key, std::int64_t t) {

@@ -13,6 +13,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/version.hpp>
 
+#include "liveorigin/notify/event.hpp"
+
 namespace liveorigin::notify {
 
 namespace {
@@ -30,8 +32,8 @@ template <typename Stream>
 class Post : public std::enable_shared_from_this<Post<Stream>> {
  public:
   template <typename... StreamArgs>
-  Post(asio::io_context& io, const HttpTarget& target, std::string body, std::chrono::milliseconds timeout,
-       std::function<void(std::string)> done, StreamArgs&&... stream_args)
+  Post(asio::io_context& io, const HttpTarget& target, std::string body, const std::string& signature,
+       std::chrono::milliseconds timeout, std::function<void(std::string)> done, StreamArgs&&... stream_args)
       : target_(target), timeout_(timeout), done_(std::move(done)), resolver_(io), resolve_deadline_(io),
         stream_(std::forward<StreamArgs>(stream_args)...) {
     request_.method(http::verb::post);
@@ -40,6 +42,7 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
     request_.set(http::field::host, target_.host_header());
     request_.set(http::field::user_agent, "liveorigin-notify");
     request_.set(http::field::content_type, "application/json");
+    request_.set(kSignatureHeader, signature);
     request_.set(http::field::connection, "close");
     request_.body() = std::move(body);
     request_.prepare_payload();
@@ -135,13 +138,15 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
 }  // namespace
 
 void async_post_json(asio::io_context& io, asio::ssl::context& tls, const HttpTarget& target, std::string body,
-                     std::chrono::milliseconds timeout, std::function<void(std::string error)> done) {
+                     std::string signature, std::chrono::milliseconds timeout,
+                     std::function<void(std::string error)> done) {
   if (target.tls) {
-    std::make_shared<Post<beast::ssl_stream<beast::tcp_stream>>>(io, target, std::move(body), timeout,
+    std::make_shared<Post<beast::ssl_stream<beast::tcp_stream>>>(io, target, std::move(body), signature, timeout,
                                                                  std::move(done), io, tls)
         ->start();
   } else {
-    std::make_shared<Post<beast::tcp_stream>>(io, target, std::move(body), timeout, std::move(done), io)->start();
+    std::make_shared<Post<beast::tcp_stream>>(io, target, std::move(body), signature, timeout, std::move(done), io)
+        ->start();
   }
 }
 

@@ -13,9 +13,10 @@
 
 namespace liveorigin::notify {
 
-// done(error) runs on io: error empty = delivered (2xx and {"code":0}).
+// done(error) runs on io: error empty = delivered (2xx and {"code":0}). `signature` goes out as
+// the X-Liveorigin-Signature header.
 void async_post_json(boost::asio::io_context& io, boost::asio::ssl::context& tls, const HttpTarget& target,
-                     std::string body, std::chrono::milliseconds timeout,
+                     std::string body, std::string signature, std::chrono::milliseconds timeout,
                      std::function<void(std::string error)> done);
 
 }  // namespace liveorigin::notify

@@ -155,10 +155,15 @@ class Notifier::Delivery {
       done("not an http:// or https:// URL: " + entry.url);
       return;
     }
-    const double timeout_s = config_.get()->notify.timeout;
+    const auto config = config_.get();
+    const double timeout_s = config->notify.timeout;
     const auto timeout = std::chrono::milliseconds(
         static_cast<std::int64_t>((timeout_s > 0 ? timeout_s : kDefaultTimeoutS) * 1000));
-    async_post_json(io_, tls_, *target, std::move(entry.payload), timeout, std::move(done));
+    // The stored body, byte for byte, signed with the app's notify key in force now (on a retry
+    // after a restart too): what the backend receives is what the header signs.
+    const auto app = entry.stream_key.substr(0, entry.stream_key.find('/'));
+    auto signature = body_signature(notify_target(config->find_app(app), *config).key, entry.payload);
+    async_post_json(io_, tls_, *target, std::move(entry.payload), std::move(signature), timeout, std::move(done));
   }
 
   // On io_: records the attempt in the outbox, then lets the stream's next event go. The store

@@ -48,4 +48,37 @@ bool was_published(Connection& c, std::string_view app, std::string_view stream)
   return s.step();
 }
 
+namespace {
+// Runs a query whose ?1 is the app filter (NULL: every app) and ?2 the row limit.
+std::vector<StreamName> stream_names(Connection& c, std::string_view sql, std::optional<std::string_view> app,
+                                     std::int64_t limit) {
+  auto s = c.prepare(sql);
+  if (app) {
+    s.bind(1, *app);
+  } else {
+    s.bind_null(1);
+  }
+  s.bind(2, limit);
+  std::vector<StreamName> out;
+  while (s.step()) out.push_back({s.column_text(0), s.column_text(1)});
+  return out;
+}
+}  // namespace
+
+std::vector<StreamName> list_known_streams(Connection& c, std::optional<std::string_view> app, std::int64_t limit) {
+  return stream_names(c,
+                      "SELECT app, stream FROM streams_seen WHERE ?1 IS NULL OR app = ?1 "
+                      "UNION SELECT app, stream FROM stream_status WHERE ?1 IS NULL OR app = ?1 "
+                      "ORDER BY app, stream LIMIT ?2",
+                      app, limit);
+}
+
+std::vector<StreamName> list_disabled_streams(Connection& c, std::optional<std::string_view> app,
+                                              std::int64_t limit) {
+  return stream_names(c,
+                      "SELECT app, stream FROM stream_status WHERE status = 'disabled' AND (?1 IS NULL OR app = ?1) "
+                      "ORDER BY app, stream LIMIT ?2",
+                      app, limit);
+}
+
 }  // namespace liveorigin::store

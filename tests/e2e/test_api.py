@@ -1,5 +1,7 @@
 """The management API (PRODUCT.md section 7) against a real server: token checks, live stats of a
 real ffmpeg stream, disable/enable/drop with their effect on publishers, channels and quota."""
+import http.client
+import json
 import time
 
 import testmedia
@@ -179,3 +181,129 @@ def test_channels_mode_quota_and_urls(servers, clients):
     wait_api(server)
     assert [c["id"] for c in data(server, "GET", "/api/v1/apps/ch/channels")] == ["c1", "c3"]
     assert publish_code(server, "c1" + valid("chkey", "c1"), app="ch") == ("status", "NetStream.Publish.Start")
+
+
+def test_a_bad_host_header_is_refused_and_never_reaches_a_url(server):
+    """Channel URLs are built from the Host header: only host[:port] may go into them."""
+    import http.client
+    wait_api(server)
+
+    def post_channel(host, stream):
+        conn = http.client.HTTPConnection(HOST, server.api_port, timeout=10)
+        try:
+            conn.putrequest("POST", "/api/v1/apps/live/channels", skip_host=True)
+            conn.putheader("Host", host)
+            conn.putheader("Authorization", "Bearer t")
+            body = ('{"id":"%s"}' % stream).encode()
+            conn.putheader("Content-Type", "application/json")
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode()
+        finally:
+            conn.close()
+
+    for i, bad in enumerate(["evil.example/x?", "evil.example:80/x", "a b", "user@evil.example", "[::1"]):
+        status, text = post_channel(bad, f"bad{i}")
+        assert status == 400 and "bad Host header" in text, (bad, status, text)
+        assert "evil" not in text
+    status, text = post_channel("media.example.com:8090", "good")
+    assert status == 200, text
+    assert f'"flv":"http://media.example.com:{server.http_port}/live/good.flv"' in text, text
+    status, text = post_channel("[::1]:8090", "good6")
+    assert status == 200 and f"rtmp://[::1]:{server.rtmp_port}/live/good6" in text, text
+
+
+APPS_CONFIG = {"apps": {"studio": {"mode": "channel", "max_channels": 3,
+                                   "push_auth": {"key": "pushsecret", "backup_key": "pushbackupsecret"},
+                                   "play_auth": {"key": "playsecret"},
+                                   "hls": {"fragment": 1, "window": 4},
+                                   "record": {"enabled": True, "format": "flv"},
+                                   "notify": {"url": "http://127.0.0.1:9/cb", "key": "notifysecret"},
+                                   "player_page": False}}}
+
+
+def test_apps_list_says_whether_auth_is_on_and_never_shows_keys(servers):
+    server = servers.start(APPS_CONFIG)
+    wait_api(server)
+    status, answer = call(server, "GET", "/api/v1/apps")
+    assert status == 200 and answer["code"] == 0, answer
+    apps = answer["data"]
+    assert [a["name"] for a in apps] == ["live", "studio"]
+    live, studio = apps
+    assert studio == {"name": "studio", "mode": "channel", "max_channels": 3, "push_auth": True, "play_auth": True,
+                      "outputs": {"gop_cache": True, "flv": True,
+                                  "hls": {"enabled": True, "fragment": 1, "window": 4},
+                                  "record": {"enabled": True, "format": "flv"}},
+                      "player_page": False}, studio
+    assert live["mode"] == "code" and live["push_auth"] is False and live["play_auth"] is False, live
+    assert live["outputs"]["record"]["enabled"] is False and live["player_page"] is True, live
+    assert "secret" not in json.dumps(answer), answer
+    assert call(server, "GET", "/api/v1/apps", token=None)[0] == 401
+
+
+def stream_states(server, query):
+    """{"app/stream": (online, status)} of GET /api/v1/streams?QUERY, in the order listed."""
+    listed = data(server, "GET", "/api/v1/streams" + query)
+    return {f"{s['app']}/{s['stream']}": (s["online"], s["status"]) for s in listed}
+
+
+def test_stream_list_states_show_offline_and_disabled_streams(server, clients):
+    clients.publish(server, "a")
+    gone = clients.publish(server, "b")
+    wait_live(server, "a")
+    wait_live(server, "b")
+    gone.cleanup()  # b's publisher stops: b is offline but known
+    wait_offline(server, "b")
+    data(server, "PUT", "/api/v1/streams/live/never/status", {"status": "disabled"})  # never published
+
+    assert stream_states(server, "") == {"live/a": (True, "enabled")}
+    assert stream_states(server, "?state=live") == {"live/a": (True, "enabled")}
+    assert list(stream_states(server, "?state=all").items()) == [
+        ("live/a", (True, "enabled")), ("live/b", (False, "enabled")), ("live/never", (False, "disabled"))]
+    offline = [s for s in data(server, "GET", "/api/v1/streams?state=all") if s["stream"] == "b"][0]
+    assert offline == data(server, "GET", "/api/v1/streams/live/b"), offline  # the detail's shape
+    assert offline["publisher"] is None and offline["players"] == {"rtmp": 0, "flv": 0, "hls": 0}
+    assert stream_states(server, "?state=disabled") == {"live/never": (False, "disabled")}
+    assert list(stream_states(server, "?state=all&limit=1")) == ["live/a"]
+    assert stream_states(server, "?state=all&app=other") == {}
+
+    # Disabling a live stream cuts it; it stays listed, as disabled.
+    data(server, "PUT", "/api/v1/streams/live/a/status", {"status": "disabled"})
+    wait_offline(server, "a")
+    assert stream_states(server, "?state=disabled") == {"live/a": (False, "disabled"),
+                                                        "live/never": (False, "disabled")}
+    assert stream_states(server, "?state=all")["live/a"] == (False, "disabled")
+    assert stream_states(server, "") == {}
+
+    for bad in ("?state=offline", "?state=", "?limit=0", "?limit=100000", "?limit=ten"):
+        status, answer = call(server, "GET", "/api/v1/streams" + bad)
+        assert status == 400 and answer["code"] != 0 and answer["message"], (bad, status, answer)
+    status, answer = call(server, "GET", "/api/v1/streams?state=nope")
+    assert "state must be live, all or disabled" in answer["message"], answer
+
+
+def test_console_files_answer_head_like_get(server):
+    wait_api(server)
+    for path in ("/console/", "/console/console.js", "/console/media.json"):
+        _, got, _ = http_get(server.api_port, path)
+        conn = http.client.HTTPConnection(HOST, server.api_port, timeout=10)
+        try:
+            conn.request("HEAD", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            assert resp.status == 200, (path, resp.status)
+            assert body == b""
+            assert int(resp.getheader("Content-Length")) == int(got["content-length"]) > 0, path
+            assert resp.getheader("Content-Type") == got["content-type"], path
+        finally:
+            conn.close()
+    # One connection: every HEAD answer is headers only, or the next answer would be misread.
+    conn = http.client.HTTPConnection(HOST, server.api_port, timeout=10)
+    try:
+        for path, expected in (("/console/missing.js", 404), ("/api/v1/stats", 401), ("/console/", 200)):
+            conn.request("HEAD", path)  # the API itself still needs the token
+            resp = conn.getresponse()
+            assert (resp.status, resp.read()) == (expected, b""), path
+    finally:
+        conn.close()

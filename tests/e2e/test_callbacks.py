@@ -1,6 +1,7 @@
 """Callbacks (PRODUCT.md section 6) against a real HTTP receiver: signed JSON events, retried until
 {"code":0}, kept on disk across a kill -9, in order per stream, exactly one unpublish per session."""
 import hashlib
+import hmac
 import http.client
 import http.server
 import json
@@ -49,7 +50,8 @@ class Receiver:
                     status, body = receiver.script.pop(0) if receiver.script else receiver.default
                     receiver.requests.append({
                         "path": self.path, "content_type": self.headers.get("Content-Type"),
-                        "body": json.loads(raw), "at": time.monotonic(), "answer": status})
+                        "body": json.loads(raw), "raw": raw, "at": time.monotonic(), "answer": status,
+                        "signature": self.headers.get("X-Liveorigin-Signature")})
                     receiver.cond.notify_all()
                 data = body.encode()
                 self.send_response(status)
@@ -143,6 +145,12 @@ def check_signed(body):
     assert abs(body["event_time"] / 1000 - time.time()) < 120, body
 
 
+def check_body_signature(request, key=KEY):
+    """The header is HMAC-SHA256(key) of the raw bytes received, as a backend checks it."""
+    expected = "sha256=" + hmac.new(key.encode(), request["raw"], hashlib.sha256).hexdigest()
+    assert request["signature"] == expected, f"X-Liveorigin-Signature {request['signature']!r}, want {expected}"
+
+
 def check_common(body, event, stream):
     expected_type = {"publish": 1, "unpublish": 0, "record": 100}[event]
     assert body["event"] == event and body["event_type"] == expected_type, body
@@ -184,6 +192,7 @@ def test_retried_until_code_zero_with_the_same_event_id(servers, receivers):
     for r in requests:
         assert r["path"] == "/hook"
         assert r["content_type"] == "application/json"
+        check_body_signature(r)  # every attempt, retries included
     check_common(publishes[0]["body"], "publish", "s1")
     check_common(unpublishes[0]["body"], "unpublish", "s1")
     assert unpublishes[0]["body"]["reason"] == "closed"
@@ -253,6 +262,8 @@ def test_pending_events_survive_kill_9(servers, receivers):
     server.start()  # same data_dir
     requests = rx.wait_for(lambda rs: len(rs) >= 2, 10, "publish and unpublish after the restart")
     assert [r["body"]["event"] for r in requests] == ["publish", "unpublish"]
+    for r in requests:
+        check_body_signature(r)  # sent from the outbox by the new process
     check_common(requests[0]["body"], "publish", "s4")
     assert requests[1]["body"]["reason"] == "closed"
 
@@ -404,3 +415,13 @@ def test_an_apps_key_alone_signs_its_events_sent_to_the_global_url(servers, rece
     requests = rx.wait_for(lambda rs: len(rs) >= 2, 10, "the publish and unpublish events")
     for r in requests:
         check_signed(r["body"])  # with KEY, the app's
+        check_body_signature(r)  # the header too
+    assert check_body_signature_fails(requests[0], "global-key")
+
+
+def check_body_signature_fails(request, key):
+    try:
+        check_body_signature(request, key)
+    except AssertionError:
+        return True
+    return False

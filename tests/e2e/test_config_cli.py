@@ -243,3 +243,35 @@ def test_shutdown_with_clients_connected_exits_0(server, clients, sig):
     read_until_eof(flv, timeout=5)
     rtmp.wait(10)
     pub.wait(10)
+
+
+# ---------------------------------------------------------------- the API's token off loopback
+
+
+def test_api_off_loopback_refuses_the_default_or_a_short_token(liveorigin_bin, tmp_path):
+    for token in ["change-me", "fifteen-chars-x"]:
+        text = good_config_text(tmp_path, {"server": {"api": {"listen": f"0.0.0.0:{free_port()}", "token": token}}})
+        line = text.split("\n").index(f'    token: "{token}"') + 1
+        path = write_config(tmp_path, text)
+        rc, out = check_config(liveorigin_bin, path)
+        assert rc != 0, f"--check-config accepted api.token {token!r} on 0.0.0.0:\n{out}"
+        assert f"liveorigin.yaml:{line}: 'server.api.token'" in out, out
+        try:
+            res = subprocess.run([liveorigin_bin, "-c", path], capture_output=True, text=True,
+                                 timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"liveorigin started with api.token {token!r} on 0.0.0.0")
+        assert res.returncode != 0
+        assert f"liveorigin.yaml:{line}:" in res.stdout + res.stderr, res.stdout + res.stderr
+
+
+def test_api_off_loopback_runs_with_a_long_token(servers):
+    from apiclient import call, wait_api
+    port = free_port()
+    token = "a-long-token-of-32-characters-xx"
+    server = servers.start({"server": {"api": {"listen": f"0.0.0.0:{port}", "token": token}}})
+    server.api_port = port
+    wait_api(server)
+    assert call(server, "GET", "/api/v1/stats", token=token)[0] == 200
+    assert call(server, "GET", "/api/v1/stats", token="change-me")[0] == 401
+    assert call(server, "GET", "/api/v1/stats", token=token[:-1])[0] == 401

@@ -6,13 +6,15 @@ import os
 import signal
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 
 import testmedia
-from apiclient import call
+from apiclient import call, sign, valid
 from harness import FFMPEG, HOST, deep_merge, wait_live
 from rtmpraw import RtmpClient, amf_encode
+from test_callbacks import receivers  # noqa: F401 (the fixture: a real callback receiver)
 
 PUSH_S = 6
 
@@ -161,10 +163,10 @@ def test_interval_split_gives_consecutive_files_with_no_gap(servers, clients, fm
     """Also the durations players see: an FLV file's onMetaData states its own (ffmpeg's push
     states the whole push's)."""
     server = servers.start(record_config(fmt=fmt))
-    total = 9
-    pub = push(clients, server, "split", total, query="?record_interval=3")  # key frames every 2 s
+    total = 13
+    pub = push(clients, server, "split", total, query="?record_interval=10")  # key frames every 2 s
     assert pub.wait(total + 20) == 0, pub.output()
-    paths = wait_landed(server, "split", count=3)
+    paths = wait_landed(server, "split", count=2)
     durations = [duration(p) for p in paths]
     assert all(d > 1.5 for d in durations[:-1]), durations  # the last one is what remains
     assert abs(sum(durations) - total) < 1.0, durations
@@ -355,3 +357,68 @@ def test_huge_metadata_of_nulls_lands_without_growing_the_server(servers, client
     growth = peak_rss_mib(server) - before
     print(f"peak RSS growth for a 2 MB onMetaData of nulls: {growth:.1f} MiB")
     assert growth < 64, f"peak RSS grew by {growth:.0f} MiB for a 2 MB onMetaData"
+
+
+def test_vod_fifo_is_refused_at_once_and_the_server_keeps_serving(recorded):
+    """Opening a FIFO for reading waits for a writer: the server must not open one that way."""
+    server, path = recorded
+    fifo = os.path.join(os.path.dirname(path), "v_20250101-000000.flv")
+    os.mkfifo(fifo)
+    status, _, _ = request(server, "/vod/live/v/" + os.path.basename(fifo))  # 10 s socket timeout
+    assert status == 404
+    status, _, body = request(server, "/vod/live/v/" + os.path.basename(path))
+    assert status == 200 and len(body) == os.path.getsize(path)
+
+
+# ---------------------------------------------------------------- VOD and play auth
+
+
+PLAY_KEY = "play-secret"
+
+
+def test_vod_follows_the_apps_play_auth(servers, clients, receivers):
+    rx = receivers().start()
+    cfg = deep_merge(record_config(fmt="flv", notify_url=rx.url()), {"apps": {"live": {"play_auth": {"key": PLAY_KEY}}}})
+    server = servers.start(cfg)
+    pub = push(clients, server, "p", 3)
+    assert pub.wait(25) == 0
+    [path] = wait_landed(server, "p")
+    with open(path, "rb") as f:
+        data = f.read()
+    url = f"/vod/live/p/{os.path.basename(path)}"
+    assert request(server, url)[0] == 403
+    assert request(server, url + sign(PLAY_KEY, "p", int(time.time()) - 10))[0] == 403  # expired
+    assert request(server, url + sign("wrong", "p", int(time.time()) + 3600))[0] == 403
+    assert request(server, url + valid(PLAY_KEY, "other"))[0] == 403  # another stream's secret
+    status, _, body = request(server, url + valid(PLAY_KEY, "p"))
+    assert status == 200 and body == data
+    status, headers, body = request(server, url + valid(PLAY_KEY, "p"), {"Range": "bytes=100-1099"})
+    assert status == 206 and body == data[100:1100]
+    # The URLs the server hands out pass: the API's list and the record callback.
+    [row] = wait_rows(server, "p", 1)
+    status, _, body = request(server, urllib.parse.urlsplit(row["video_url"])._replace(scheme="", netloc="").geturl())
+    assert status == 200 and body == data, row["video_url"]
+    [event] = [r["body"] for r in rx.wait_for(
+        lambda rs: any(r["body"]["event"] == "record" for r in rs), 15, "the record event") if r["body"]["event"] == "record"]
+    assert "txSecret=" in event["video_url"], event
+    status, _, body = request(server, urllib.parse.urlsplit(event["video_url"])._replace(scheme="", netloc="").geturl())
+    assert status == 200 and body == data, event["video_url"]
+
+
+# ---------------------------------------------------------------- record limits
+
+
+def test_url_record_interval_has_a_floor_and_apps_may_refuse_url_recording(servers, clients):
+    """record_interval=0.001 once split a few seconds of audio into hundreds of files."""
+    server = servers.start({"apps": {"live": {}, "closed": {"record": {"allow_url": False}}}})
+    tiny = push(clients, server, "tiny", 4, query="?record=flv&record_interval=0.001", media="audio.flv")
+    cmd = [*FFMPEG, "-re", "-i", testmedia.media_path("audio.flv"), "-t", "3", "-c", "copy", "-f", "flv",
+           server.rtmp_url("asked", app="closed") + "?record=flv&record_interval=10"]
+    asked = clients.run(cmd, what="publish")
+    assert tiny.wait(25) == 0 and asked.wait(25) == 0
+    paths = wait_landed(server, "tiny")
+    assert len(paths) <= 2, f"{len(paths)} files for 4 s of audio"
+    assert len(recordings(server, "tiny")) <= 2
+    assert "record_interval=0.001 raised to the minimum of 10 s" in server.log_text()
+    assert files(server, "asked", app="closed") == []
+    assert "record.allow_url is false" in server.log_text()

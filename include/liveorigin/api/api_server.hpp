@@ -44,7 +44,8 @@ class ApiServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Whether `header` is exactly "Bearer <token>" (constant-time on the token).
+// Whether `header` is exactly "Bearer <token>": SHA-256 digests compared in constant time, so
+// neither the token's length nor a matching prefix shows in the time taken.
 bool bearer_matches(std::string_view header, std::string_view token);
 
 }  // namespace liveorigin::api

@@ -1,4 +1,4 @@
-// The management endpoints of PRODUCT.md section 7 (streams, status, drop, channels, stats,
+// The management endpoints of PRODUCT.md section 7 (streams, status, drop, apps, channels, stats,
 // metrics, health), registered on a Router from the composition root. Handlers run on the API
 // thread: they may wait for the store, and they read live stats without touching media threads.
 #pragma once
@@ -62,6 +62,7 @@ void load_access(store::Database& database, access::Access& access);
 
 void add_stream_routes(Router& router, Management& m);   // /api/v1/streams…
 void add_channel_routes(Router& router, Management& m);  // /api/v1/apps/APP/channels…
+void add_app_routes(Router& router, Management& m);      // /api/v1/apps
 void add_stats_routes(Router& router, Management& m);    // /healthz, /api/v1/stats, /metrics
 
 // A stream as the list and the detail show it (PRODUCT.md section 7); `live` may be null.

@@ -10,8 +10,9 @@
 
 namespace liveorigin::api {
 
-// video_url turns a "/vod/APP/STREAM/FILE" path into the URL players use (unset: the path).
-void add_recording_routes(Router& router, store::Database& database,
-                          std::function<std::string(std::string_view vod_path)> video_url = {});
+// video_url turns a recording's "/vod/APP/STREAM/FILE" path into the URL players use, signed when
+// the app has play auth (unset: the path).
+using VideoUrl = std::function<std::string(const std::string& app, const std::string& stream, std::string_view vod_path)>;
+void add_recording_routes(Router& router, store::Database& database, VideoUrl video_url = {});
 
 }  // namespace liveorigin::api

@@ -45,8 +45,12 @@ struct HlsConfig {
 struct RecordConfig {
   bool enabled = false;
   std::string format = "mp4";  // flv | mp4
-  double interval = 0;         // seconds per file, 0 = one file per publish
+  double interval = 0;         // seconds per file, 0 = one file per publish, else >= kMinRecordInterval
+  bool allow_url = true;       // a push URL's record=/record_interval= may ask for recording
 };
+
+// Shorter split intervals only multiply files and rows (docs/hardening.md).
+inline constexpr double kMinRecordInterval = 10;
 
 struct NotifyTarget {
   std::string url, key;  // url empty or http(s)://...
@@ -61,6 +65,7 @@ struct AppConfig {
   AuthKeys push_auth, play_auth;
   bool gop_cache = true;
   bool flv_enabled = true;  // yaml: flv: { enabled: true }
+  bool player_page = true;  // listed on / and played at /play/APP/STREAM (play-auth apps are never listed)
   HlsConfig hls;
   RecordConfig record;
   NotifyTarget notify;  // overrides the global notify when its url is set
@@ -89,6 +94,9 @@ struct Limits {
   double api_rate = 50;                        // API requests per second per client address (burst 2x)
   std::uint32_t max_publisher_pending = 32u << 20;  // bytes a publisher may hold in partial messages
 };
+
+// The API on a non-loopback address needs a token of at least this many characters (not the default).
+inline constexpr std::size_t kMinApiTokenLength = 16;
 
 struct ServerConfig {
   Endpoint rtmp{"0.0.0.0", 1935};
@@ -126,5 +134,17 @@ Config parse_config(std::string_view yaml_text, std::string_view file_name);
 Config load_config_file(const std::string& path);
 
 std::string_view to_string(AppMode mode);
+
+// 127.0.0.0/8, ::1 (or ::ffff:127.x.x.x) and "localhost": addresses only this machine reaches.
+bool is_loopback_host(std::string_view host);
+
+// "HOST" or "HOST:PORT" as a URL authority or an HTTP Host header carries it: HOST is a name
+// (letters, digits, '.', '-', '_'), an IPv4 address or a bracketed IPv6 one; PORT is 1-5 digits,
+// at most 65535. Nothing else (no user info, spaces, control characters, '/', '?').
+bool is_valid_host_port(std::string_view text);
+
+// http:// or https:// (either case), a valid host[:port], then an optional path of printable
+// ASCII without spaces (it starts with '/').
+bool is_valid_http_url(std::string_view url);
 
 }  // namespace liveorigin::config

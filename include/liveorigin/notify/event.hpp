@@ -46,6 +46,11 @@ std::string md5_hex(std::string_view data);
 // sign = md5_hex(key + t), t in decimal.
 std::string sign(std::string_view key, std::int64_t t);
 
+// The header that signs the body itself (the sign field signs only t).
+inline constexpr std::string_view kSignatureHeader = "X-Liveorigin-Signature";
+// "sha256=" + lowercase hex HMAC-SHA256(key, body), over the exact bytes sent.
+std::string body_signature(std::string_view key, std::string_view body);
+
 // The common fields, with t = event time (s) + kSignatureLifetimeS and its sign.
 nlohmann::json make_payload(const EventHeader& header, std::string_view key);
 nlohmann::json make_unpublish_payload(EventHeader header, std::string_view reason, std::string_view key);

@@ -28,4 +28,15 @@ void save_stream_status(Connection& c, const StreamStatus& status);
 void note_published(Connection& c, std::string_view app, std::string_view stream, std::int64_t at);
 bool was_published(Connection& c, std::string_view app, std::string_view stream);
 
+struct StreamName {
+  std::string app, stream;
+};
+
+// Streams that have published or have a status row (of `app` when set), by app then stream, at most
+// `limit` of them: the known streams a list shows beside the live ones.
+std::vector<StreamName> list_known_streams(Connection& c, std::optional<std::string_view> app, std::int64_t limit);
+// Streams whose status is disabled (of `app` when set), by app then stream, at most `limit`.
+std::vector<StreamName> list_disabled_streams(Connection& c, std::optional<std::string_view> app,
+                                              std::int64_t limit);
+
 }  // namespace liveorigin::store

@@ -6,6 +6,7 @@
 #include "../hub/manual_loop.hpp"
 #include "../hub/packets.hpp"
 #include "../store/temp_dir.hpp"
+#include "liveorigin/rtmp/query.hpp"
 #include "liveorigin/store/stream_status.hpp"
 
 namespace liveorigin::api {
@@ -43,6 +44,7 @@ class ManagementTest : public ::testing::Test {
     add_stats_routes(router, *m);
     add_stream_routes(router, *m);
     add_channel_routes(router, *m);
+    add_app_routes(router, *m);
   }
   void TearDown() override {
     m.reset();
@@ -52,7 +54,9 @@ class ManagementTest : public ::testing::Test {
   Response send(std::string method, std::string path, std::string body = "") {
     Request r;
     r.method = std::move(method);
-    r.path = std::move(path);
+    const auto [bare, query] = rtmp::split_query(path);  // as the server splits a request target
+    r.path = std::string(bare);
+    r.query = rtmp::parse_query(query);
     r.body = std::move(body);
     r.client_ip = "10.0.0.1";
     r.host = "media.example:8090";
@@ -154,6 +158,72 @@ TEST_F(ManagementTest, ChannelsQuotaAndSignedUrls) {
   EXPECT_FALSE(generated.data["id"].get<std::string>().empty());
 }
 
+TEST_F(ManagementTest, AppsShowWhetherAuthIsOnNeverTheKeys) {
+  auto next = test_config();
+  next.apps["ch"].play_auth.backup_key = "secret-backup";
+  next.apps["ch"].push_auth.key = "secret-push";
+  next.apps["ch"].notify = {"http://hooks.example/cb", "secret-notify"};
+  next.apps["live"].record = {true, "flv", 60};
+  next.apps["live"].player_page = false;
+  config.set(next);  // the list follows the current snapshot (a reload)
+  const auto r = send("GET", "/api/v1/apps");
+  ASSERT_EQ(r.status, 200u) << envelope(r);
+  ASSERT_EQ(r.data.size(), 2u);
+  EXPECT_EQ(r.data[0], (json{{"name", "ch"}, {"mode", "channel"}, {"max_channels", 1}, {"push_auth", true},
+                             {"play_auth", false},
+                             {"outputs", {{"gop_cache", true}, {"flv", true},
+                                          {"hls", {{"enabled", true}, {"fragment", 2.0}, {"window", 6}}},
+                                          {"record", {{"enabled", false}, {"format", "mp4"}}}}},
+                             {"player_page", true}}));
+  EXPECT_EQ(r.data[1]["name"], "live");
+  EXPECT_EQ(r.data[1]["mode"], "code");
+  EXPECT_EQ(r.data[1]["outputs"]["record"], (json{{"enabled", true}, {"format", "flv"}}));
+  EXPECT_EQ(r.data[1]["player_page"], false);
+  EXPECT_EQ(envelope(r).find("secret"), std::string::npos) << envelope(r);
+}
+
+TEST_F(ManagementTest, StreamListStates) {
+  auto live = hub.claim({"live", "on"}, loop, {"1.2.3.4", "rtmp", 100}, {});
+  db->call([](store::Connection& c) {
+    store::note_published(c, "live", "on", 100);
+    store::note_published(c, "live", "gone", 90);  // has published, now offline
+    store::note_published(c, "ch", "old", 80);
+  });
+  EXPECT_EQ(send("PUT", "/api/v1/streams/live/off/status", R"({"status":"disabled"})").status, 200u);
+  const auto keys = [&](const std::string& path) {
+    const auto r = send("GET", path);
+    EXPECT_EQ(r.status, 200u) << path << ": " << envelope(r);
+    std::vector<std::string> out;
+    for (const auto& s : r.data) {
+      out.push_back(s["app"].get<std::string>() + "/" + s["stream"].get<std::string>() +
+                    (s["online"] == true ? " live" : "") + (s["status"] == "disabled" ? " disabled" : ""));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(keys("/api/v1/streams"), (V{"live/on live"}));
+  EXPECT_EQ(keys("/api/v1/streams?state=live"), (V{"live/on live"}));
+  EXPECT_EQ(keys("/api/v1/streams?state=all"), (V{"ch/old", "live/gone", "live/off disabled", "live/on live"}));
+  EXPECT_EQ(keys("/api/v1/streams?state=all&app=live"), (V{"live/gone", "live/off disabled", "live/on live"}));
+  EXPECT_EQ(keys("/api/v1/streams?state=all&limit=2"), (V{"ch/old", "live/gone"}));
+  EXPECT_EQ(keys("/api/v1/streams?state=disabled"), (V{"live/off disabled"}));
+
+  // A live stream that is disabled (its publisher not gone yet) is in the disabled list too.
+  EXPECT_EQ(send("PUT", "/api/v1/streams/live/on/status", R"({"status":"disabled"})").status, 200u);
+  EXPECT_EQ(keys("/api/v1/streams?state=disabled"), (V{"live/off disabled", "live/on live disabled"}));
+  const auto offline = send("GET", "/api/v1/streams?state=all&app=live").data[0];
+  EXPECT_EQ(offline, send("GET", "/api/v1/streams/live/gone").data);  // the detail's shape
+
+  for (const char* bad : {"?state=offline", "?state=", "?state=ALL", "?limit=0", "?limit=10001", "?limit=x",
+                          "?limit=5x", "?state=all&limit=-1"}) {
+    const auto r = send("GET", std::string("/api/v1/streams") + bad);
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_FALSE(r.data["message"].get<std::string>().empty()) << bad;
+  }
+  EXPECT_NE(send("GET", "/api/v1/streams?state=nope").data["message"].get<std::string>().find("live, all or disabled"),
+            std::string::npos);
+}
+
 TEST(RateSampler, RatesOverTheWindow) {
   hub::testing::ManualLoop loop;
   hub::Hub hub;
@@ -176,6 +246,10 @@ TEST(ApiServer, BearerToken) {
   EXPECT_FALSE(bearer_matches("bearer abc", "abc"));
   EXPECT_FALSE(bearer_matches("Bearer abc ", "abc"));
   EXPECT_FALSE(bearer_matches("Bearer ", ""));  // an empty token never matches
+  EXPECT_FALSE(bearer_matches("Bearer ab", "abc"));
+  EXPECT_FALSE(bearer_matches("Bearer abcd", "abc"));
+  EXPECT_FALSE(bearer_matches("", "abc"));
+  EXPECT_TRUE(bearer_matches("Bearer 0123456789abcdef0123", "0123456789abcdef0123"));
 }
 
 }  // namespace

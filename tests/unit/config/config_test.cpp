@@ -1,9 +1,11 @@
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/config/record_options.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 namespace liveorigin::config {
@@ -252,9 +254,11 @@ TEST(Config, BadValues) {
       {"apps:\n  live:\n    record: { interval: -1 }\n",
        "test.yaml:3: 'apps.live.record.interval' must be at least 0, got -1"},
       {"apps:\n  live:\n    notify: { url: \"ftp://x\" }\n",
-       "test.yaml:3: 'apps.live.notify.url' must be empty or an http:// or https:// URL, got 'ftp://x'"},
+       "test.yaml:3: 'apps.live.notify.url' must be empty or an http:// or https:// URL (host, optional port, path; "
+       "no spaces or control characters), got 'ftp://x'"},
       {"notify:\n  url: example.com\n",
-       "test.yaml:2: 'notify.url' must be empty or an http:// or https:// URL, got 'example.com'"},
+       "test.yaml:2: 'notify.url' must be empty or an http:// or https:// URL (host, optional port, path; no spaces "
+       "or control characters), got 'example.com'"},
       {"notify:\n  retries: -1\n",
        "test.yaml:2: 'notify.retries' must be between 0 and 1000, got -1"},
       {"limits:\n  publish_timeout: 0\n",
@@ -316,6 +320,113 @@ TEST(Config, LoadFileErrors) {
     EXPECT_EQ(std::string(error.what()).rfind(path.string() + ":2: 'log.level'", 0), 0u) << error.what();
   }
   std::filesystem::remove(path);
+}
+
+TEST(Config, PlayerPageIsOnUnlessTurnedOff) {
+  const Config c = parse_config("apps:\n  live:\n  hidden:\n    player_page: false\n", "page.yaml");
+  EXPECT_TRUE(c.find_app("live")->player_page);
+  EXPECT_FALSE(c.find_app("hidden")->player_page);
+  EXPECT_TRUE(default_config().find_app("live")->player_page);
+  EXPECT_EQ(error_of("apps:\n  live:\n    player_page: 2\n"),
+            "test.yaml:3: 'apps.live.player_page' must be true or false, got '2'");
+}
+
+// The API on a non-loopback address needs a token nobody can guess from the docs.
+TEST(Config, ApiOffLoopbackNeedsALongToken) {
+  EXPECT_EQ(error_of("server:\n  api: { listen: \"0.0.0.0:8090\" }\n"),
+            "test.yaml:2: 'server.api.token' must be set to 16 or more characters (not the default) when "
+            "'server.api.listen' is not a loopback address (0.0.0.0)");
+  EXPECT_EQ(error_of("server:\n  api:\n    listen: \"[::]:8090\"\n    token: short-token\n"),
+            "test.yaml:4: 'server.api.token' must be set to 16 or more characters (not the default) when "
+            "'server.api.listen' is not a loopback address (::)");
+  EXPECT_NE(error_of("server:\n  api: { listen: \"192.0.2.7:8090\", token: change-me }\n"), "");
+  EXPECT_NE(error_of("server:\n  api: { listen: \"api.example.com:8090\", token: change-me }\n"), "");
+  // Loopback keeps the default (the shipped config); a long token works anywhere.
+  EXPECT_EQ(error_of("server:\n  api: { listen: \"127.0.0.1:8090\" }\n"), "");
+  EXPECT_EQ(error_of("server:\n  api: { listen: \"127.1.2.3:8090\", token: t }\n"), "");
+  EXPECT_EQ(error_of("server:\n  api: { listen: \"[::1]:8090\", token: t }\n"), "");
+  EXPECT_EQ(error_of("server:\n  api: { listen: \"localhost:8090\" }\n"), "");
+  EXPECT_EQ(error_of("server:\n  api: { listen: \"0.0.0.0:8090\", token: 0123456789abcdef }\n"), "");
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_TRUE(is_loopback_host("LocalHost"));
+  EXPECT_FALSE(is_loopback_host("127.0.0.1.example.com"));
+  EXPECT_FALSE(is_loopback_host("128.0.0.1"));
+  EXPECT_FALSE(is_loopback_host("::"));
+}
+
+// A URL that reaches the wire is a URL: no header can ride in on a control character.
+TEST(Config, NotifyUrlIsValidated) {
+  const ErrorCase cases[] = {
+      {"notify:\n  url: \"http://backend/cb\\r\\nX-Evil: 1\"\n",
+       "test.yaml:2: 'notify.url' must be empty or an http:// or https:// URL (host, optional port, path; no "
+       "spaces or control characters), got 'http://backend/cb\\r\\nX-Evil: 1'"},
+      {"apps:\n  live:\n    notify: { url: \"http://a b/\" }\n",
+       "test.yaml:3: 'apps.live.notify.url' must be empty or an http:// or https:// URL (host, optional port, "
+       "path; no spaces or control characters), got 'http://a b/'"},
+  };
+  expect_errors(cases);
+  for (const char* bad : {"http://", "http:///x", "http://host:/x", "http://host:99999/", "http://host:8x/",
+                          "http://ho^st/", "http://[::1/", "http://user@host/", "http://host?x", "https://h/\t"}) {
+    EXPECT_NE(error_of(std::string("notify:\n  url: \"") + bad + "\"\n"), "") << bad;
+  }
+  for (const char* good : {"http://backend", "https://backend.example.com:8443/hooks/live?x=1",
+                           "http://127.0.0.1:9000/cb", "http://[::1]:9000/", "HTTP://Backend/"}) {
+    EXPECT_EQ(error_of(std::string("notify:\n  url: \"") + good + "\"\n"), "") << good;
+  }
+}
+
+// Paths reach the filesystem and the logs: no control characters.
+TEST(Config, PathsHaveNoControlCharacters) {
+  EXPECT_EQ(error_of("server:\n  data_dir: \"./da\\nta\"\n"),
+            "test.yaml:2: 'server.data_dir' must not contain control characters");
+  EXPECT_EQ(error_of("apps:\n  live:\n    hls: { path: \"/var/www/\\x1bhls\" }\n"),
+            "test.yaml:3: 'apps.live.hls.path' must not contain control characters");
+  EXPECT_EQ(error_of("apps:\n  live:\n    hls: { path: \"/var/www/hls live\" }\n"), "");
+}
+
+// Split files of less than 10 s only multiply files and rows; URL recording can be switched off.
+TEST(Config, RecordIntervalAndUrlRecording) {
+  EXPECT_EQ(error_of("apps:\n  live:\n    record: { interval: 0.001 }\n"),
+            "test.yaml:3: 'apps.live.record.interval' must be 0 (one file per publish) or at least 10, got 0.001");
+  EXPECT_EQ(error_of("apps:\n  live:\n    record: { interval: 10 }\n"), "");
+  EXPECT_EQ(error_of("apps:\n  live:\n    record: { interval: 0 }\n"), "");
+  const Config c = parse_config("apps:\n  live:\n    record: { allow_url: false }\n  vod: {}\n", "test.yaml");
+  EXPECT_FALSE(c.find_app("live")->record.allow_url);
+  EXPECT_TRUE(c.find_app("vod")->record.allow_url);  // default: compatible with earlier versions
+}
+
+// The push URL's record options, as the app allows them.
+TEST(Config, UrlRecordOptions) {
+  using Q = std::map<std::string, std::string>;
+  RecordConfig record;
+  auto out = url_record_options(record, Q{{"record", "flv"}, {"record_interval", "0.001"}, {"txTime", "1"}});
+  EXPECT_EQ(out.query, (Q{{"record", "flv"}, {"record_interval", "10"}, {"txTime", "1"}}));
+  EXPECT_EQ(out.notes.size(), 1u);
+  out = url_record_options(record, Q{{"record", "flv"}, {"record_interval", "30"}});
+  EXPECT_EQ(out.query, (Q{{"record", "flv"}, {"record_interval", "30"}}));
+  EXPECT_TRUE(out.notes.empty());
+  out = url_record_options(record, Q{{"record", "flv"}, {"record_interval", "0"}});  // 0 = no split
+  EXPECT_EQ(out.query, (Q{{"record", "flv"}, {"record_interval", "0"}}));
+  record.allow_url = false;
+  out = url_record_options(record, Q{{"record", "flv"}, {"record_interval", "30"}, {"txTime", "1"}});
+  EXPECT_EQ(out.query, (Q{{"txTime", "1"}}));
+  EXPECT_EQ(out.notes.size(), 1u);
+  out = url_record_options(record, Q{{"txTime", "1"}});
+  EXPECT_TRUE(out.notes.empty());
+}
+
+// What a URL authority or a Host header may be: URLs built from it stay URLs.
+TEST(Config, HostPort) {
+  for (const char* good : {"example.com", "example.com:8090", "127.0.0.1", "127.0.0.1:80", "[::1]", "[::1]:8090",
+                           "[2001:db8::7]:1", "my_host-1.local", "EXAMPLE.COM:65535"}) {
+    EXPECT_TRUE(is_valid_host_port(good)) << good;
+  }
+  for (const char* bad : {"", "evil.example/x?", "evil.example:80/x", "a b", "host:", "host:65536", "host:123456",
+                          "host:8a", ":80", "user@host", "[::1", "[::1]x", "[::1]:", "[evil]", "host\r\nX: 1",
+                          "h%2fx", "a:1:2"}) {
+    EXPECT_FALSE(is_valid_host_port(bad)) << bad;
+  }
 }
 
 }  // namespace

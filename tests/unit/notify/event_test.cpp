@@ -145,5 +145,13 @@ TEST(MetricsTest, PrometheusTextHasTheFourSeries) {
   EXPECT_NE(text.find("liveorigin_callbacks_queue_depth 7\n"), std::string::npos);
 }
 
+// RFC 4231 test case 2, and the header's shape: "sha256=" then lowercase hex.
+TEST(Event, BodySignatureIsHmacSha256OfTheBody) {
+  EXPECT_EQ(body_signature("Jefe", "what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(body_signature("", ""), "sha256=b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  EXPECT_NE(body_signature("k", R"({"a":1})"), body_signature("k", R"({"a":2})"));
+}
+
 }  // namespace
 }  // namespace liveorigin::notify

@@ -51,6 +51,33 @@ TEST_F(AccessTablesTest, PublishedStreamsAreRemembered) {
   EXPECT_FALSE(db.call([](Connection& c) { return was_published(c, "other", "a"); }));
 }
 
+TEST_F(AccessTablesTest, KnownAndDisabledStreamsAreListedInOrder) {
+  Database db(path());
+  db.call([](Connection& c) {
+    note_published(c, "live", "b", 100);
+    note_published(c, "live", "a", 100);
+    note_published(c, "other", "a", 100);
+    save_stream_status(c, {"live", "a", "disabled", "api", 101});    // published too: listed once
+    save_stream_status(c, {"live", "c", "enabled", "api", 102});     // never published, has a status
+    save_stream_status(c, {"other", "z", "disabled", "api", 103});
+  });
+  const auto names = [](const std::vector<StreamName>& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.app + "/" + r.stream);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names(db.call([](Connection& c) { return list_known_streams(c, std::nullopt, 100); })),
+            (V{"live/a", "live/b", "live/c", "other/a", "other/z"}));
+  EXPECT_EQ(names(db.call([](Connection& c) { return list_known_streams(c, "other", 100); })),
+            (V{"other/a", "other/z"}));
+  EXPECT_EQ(names(db.call([](Connection& c) { return list_known_streams(c, std::nullopt, 2); })),
+            (V{"live/a", "live/b"}));
+  EXPECT_EQ(names(db.call([](Connection& c) { return list_disabled_streams(c, std::nullopt, 100); })),
+            (V{"live/a", "other/z"}));
+  EXPECT_EQ(names(db.call([](Connection& c) { return list_disabled_streams(c, "live", 100); })), (V{"live/a"}));
+}
+
 // A file of schema version 1 (its two tables that matter here, as version 1 made them) learns at
 // upgrade which streams had published: from their recordings and their publish callbacks.
 TEST_F(AccessTablesTest, AVersionOneFileLearnsItsPublishedStreamsAtUpgrade) {
