@@ -68,10 +68,28 @@ class Cursor {
  public:
   explicit Cursor(ByteView data) : data_(data) {}
 
-  bool read(int n, std::uint32_t& v) {
-    if (static_cast<std::size_t>(n) > remaining()) return false;
-    v = 0;
-    for (int i = 0; i < n; ++i) v = v << 8 | data_[pos_++];
+  bool u8(std::uint32_t& v) {
+    if (remaining() < 1) return false;
+    v = data_[pos_++];
+    return true;
+  }
+  bool u16(std::uint32_t& v) {
+    if (remaining() < 2) return false;
+    v = std::uint32_t{data_[pos_]} << 8 | data_[pos_ + 1];
+    pos_ += 2;
+    return true;
+  }
+  bool u24(std::uint32_t& v) {
+    if (remaining() < 3) return false;
+    v = std::uint32_t{data_[pos_]} << 16 | std::uint32_t{data_[pos_ + 1]} << 8 | data_[pos_ + 2];
+    pos_ += 3;
+    return true;
+  }
+  bool u32(std::uint32_t& v) {
+    if (remaining() < 4) return false;
+    v = std::uint32_t{data_[pos_]} << 24 | std::uint32_t{data_[pos_ + 1]} << 16 |
+        std::uint32_t{data_[pos_ + 2]} << 8 | data_[pos_ + 3];
+    pos_ += 4;
     return true;
   }
   bool skip(std::size_t n) {
@@ -98,9 +116,9 @@ class Cursor {
 bool skip_mod_ex(Cursor& c, int& packet_type) {
   while (packet_type == kModEx) {
     std::uint32_t size = 0, next = 0;
-    if (!c.read(1, size)) return false;
-    if (size == 255 && !c.read(2, size)) return false;
-    if (!c.skip(std::size_t{size} + 1) || !c.read(1, next)) return false;
+    if (!c.u8(size)) return false;
+    if (size == 255 && !c.u16(size)) return false;
+    if (!c.skip(std::size_t{size} + 1) || !c.u8(next)) return false;
     packet_type = static_cast<int>(next & 0x0f);
   }
   return true;
@@ -114,22 +132,22 @@ bool read_fourcc_and_track(Cursor& c, int& packet_type, int multitrack_packet_ty
   int multitrack_type = kOneTrack;
   if (packet_type == multitrack_packet_type) {
     std::uint32_t v = 0;
-    if (!c.read(1, v)) return false;
+    if (!c.u8(v)) return false;
     multitrack_type = static_cast<int>(v >> 4);
     packet_type = static_cast<int>(v & 0x0f);
     if (multitrack_type > kManyTracksManyCodecs || packet_type == multitrack_packet_type) return false;
     tag.multitrack = true;
   }
   if (!tag.multitrack || multitrack_type != kManyTracksManyCodecs) {
-    if (!c.read(4, tag.fourcc)) return false;
+    if (!c.u32(tag.fourcc)) return false;
   }
   if (!tag.multitrack) return true;
-  if (multitrack_type == kManyTracksManyCodecs && !c.read(4, tag.fourcc)) return false;
+  if (multitrack_type == kManyTracksManyCodecs && !c.u32(tag.fourcc)) return false;
   std::uint32_t track_id = 0, track_size = 0;
-  if (!c.read(1, track_id)) return false;
+  if (!c.u8(track_id)) return false;
   tag.track_id = static_cast<std::uint8_t>(track_id);
   if (multitrack_type == kOneTrack) return true;
-  return c.read(3, track_size) && c.limit(track_size);
+  return c.u24(track_size) && c.limit(track_size);
 }
 
 std::int32_t si24(std::uint32_t v) {
@@ -144,7 +162,7 @@ void read_legacy_video(Cursor& c, int codec_id, VideoTag& tag) {
   } else if (tag.codec != Codec::other) {
     // [AVCPacketType:8][CompositionTime:24]; the same layout for codec id 12.
     std::uint32_t type = 0, ct = 0;
-    if (!c.read(1, type) || !c.read(3, ct)) return;
+    if (!c.u8(type) || !c.u24(ct)) return;
     packet = type == 0 ? TagPacket::sequence_start
            : type == 1 ? TagPacket::coded_frames
            : type == 2 ? TagPacket::sequence_end
@@ -174,7 +192,7 @@ void read_enhanced_video(Cursor& c, int packet_type, VideoTag& tag) {
       // Only the NALU-based codecs carry a composition time; AV1 and VP9 data starts here.
       if (tag.fourcc == kAvc1 || tag.fourcc == kHvc1 || tag.fourcc == kVvc1) {
         std::uint32_t ct = 0;
-        if (!c.read(3, ct)) return;
+        if (!c.u24(ct)) return;
         tag.composition_time = si24(ct);
       }
       break;
@@ -196,7 +214,7 @@ VideoTag read_video_tag(ByteView body) {
   VideoTag tag;
   Cursor c(body);
   std::uint32_t first = 0;
-  if (!c.read(1, first)) return tag;
+  if (!c.u8(first)) return tag;
   // [IsExHeader:1][FrameType:3], then a legacy CodecID or an enhanced PacketType.
   tag.enhanced = (first & 0x80) != 0;
   tag.frame_type = static_cast<std::uint8_t>(first >> 4 & 0x07);
@@ -211,7 +229,7 @@ AudioTag read_audio_tag(ByteView body) {
   AudioTag tag;
   Cursor c(body);
   std::uint32_t first = 0;
-  if (!c.read(1, first)) return tag;
+  if (!c.u8(first)) return tag;
   tag.sound_format = static_cast<std::uint8_t>(first >> 4);
   if (tag.sound_format != kSoundExHeader) {
     // [SoundFormat:4][SoundRate:2][SoundSize:1][SoundType:1]; AAC adds [AACPacketType:8].
@@ -222,7 +240,7 @@ AudioTag read_audio_tag(ByteView body) {
     TagPacket packet = TagPacket::coded_frames;
     if (tag.codec == Codec::aac) {
       std::uint32_t type = 0;
-      if (!c.read(1, type)) return tag;
+      if (!c.u8(type)) return tag;
       packet = type == 0 ? TagPacket::sequence_start
              : type == 1 ? TagPacket::coded_frames
                          : TagPacket::other;
