@@ -49,7 +49,7 @@ int create_temp(int dir, const std::string& tmp_name) {
 }
 
 // Writes FILE.tmp, then renames it over FILE: players never see half a file, and a symlink or
-// FIFO planted at FILE is replaced, not written through (PRODUCT.md section 8). The directory is
+// FIFO planted at FILE is replaced, not written through (docs/hardening.md). The directory is
 // opened without following a symlink, and both names are resolved in it, so a directory swapped
 // for a link meanwhile does not redirect the write.
 void write_atomically(const fs::path& file, const Bytes& data) {

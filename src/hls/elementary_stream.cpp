@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "liveorigin/media/tag.hpp"
+
 namespace liveorigin::hls {
 
 namespace {
@@ -16,26 +18,6 @@ int nal_type(media::Codec codec, std::uint8_t first) {
 bool is_aud(media::Codec codec, int type) { return codec == media::Codec::hevc ? type == 35 : type == 9; }
 bool is_parameter_set(media::Codec codec, int type) {
   return codec == media::Codec::hevc ? type >= 32 && type <= 34 : type == 7 || type == 8;
-}
-
-// Where the codec payload of an AVC/HEVC video tag starts: 5 for legacy tags and enhanced
-// SequenceStart / CodedFramesX, 8 for enhanced CodedFrames (which carry a composition time).
-// nullopt for packet types that carry no frame (sequence end, metadata) and for a tag that ends
-// before its payload starts (the publisher sends what it likes).
-std::optional<std::size_t> video_payload_offset(ByteView body, bool& sequence_header) {
-  if (body.size() < 5) return std::nullopt;
-  std::size_t offset = 5;
-  if (body[0] & 0x80) {
-    const int packet_type = body[0] & 0x0f;
-    sequence_header = packet_type == 0;
-    if (packet_type == 1) offset = 8;
-    else if (packet_type != 0 && packet_type != 3) return std::nullopt;
-  } else {
-    sequence_header = body[1] == 0;
-    if (body[1] > 1) return std::nullopt;  // AVC end of sequence
-  }
-  if (body.size() < offset) return std::nullopt;
-  return offset;
 }
 
 }  // namespace
@@ -65,6 +47,7 @@ void ElementaryStreams::warn_once(bool& flag, const std::string& what) {
 }
 
 std::optional<AccessUnit> ElementaryStreams::convert(const media::Packet& packet) {
+  if (packet.track_id != 0) return std::nullopt;  // multitrack: MPEG-TS here carries the default track
   try {
     if (packet.is_video()) return convert_video(packet);
     if (packet.is_audio()) return convert_audio(packet);
@@ -81,12 +64,13 @@ std::optional<AccessUnit> ElementaryStreams::convert_video(const media::Packet& 
                                        " cannot go into HLS (MPEG-TS): video skipped");
     return std::nullopt;
   }
-  const auto body = packet.body();
-  bool sequence_header = false;
-  const auto offset = video_payload_offset(body, sequence_header);
-  if (!offset) return std::nullopt;
-  const auto payload = body.subspan(*offset);
-  if (sequence_header) {
+  // A tag cut inside its header, sequence ends, metadata and commands carry no frame.
+  const auto tag = media::parse_video_tag(packet.body());
+  if (!tag || (tag->packet != media::TagPacket::sequence_start &&
+               tag->packet != media::TagPacket::coded_frames))
+    return std::nullopt;
+  const ByteView payload = tag->payload;
+  if (tag->packet == media::TagPacket::sequence_start) {
     if (packet.codec == media::Codec::h264) {
       parameter_sets_ = media::avc_config_to_annexb(payload);
       if (payload.size() < 5) throw ParseError("short AVC decoder configuration");
@@ -132,26 +116,23 @@ std::optional<AccessUnit> ElementaryStreams::convert_video(const media::Packet& 
 }
 
 std::optional<AccessUnit> ElementaryStreams::convert_audio(const media::Packet& packet) {
-  const auto body = packet.body();
+  const auto tag = media::parse_audio_tag(packet.body());
+  const bool frame = tag && tag->packet == media::TagPacket::coded_frames && !tag->payload.empty();
   if (packet.codec == media::Codec::aac) {
     if (packet.sequence_header) {
       aac_ = media::parse_audio_sequence_header(packet);
       if (aac_) audio_codec_ = media::Codec::aac;
       return std::nullopt;
     }
-    if (!aac_) return std::nullopt;
-    const bool enhanced = (body[0] >> 4) == 9;
-    if (enhanced && (body[0] & 0x0f) != 1) return std::nullopt;  // not CodedFrames
-    const std::size_t offset = enhanced ? 5 : 2;
-    if (body.size() <= offset) return std::nullopt;
-    const auto frame = body.subspan(offset);
-    audio_buffer_ = media::aac_adts_header(*aac_, frame.size());
-    ByteWriter(audio_buffer_).bytes(frame);
+    if (!aac_ || !frame) return std::nullopt;
+    audio_buffer_ = media::aac_adts_header(*aac_, tag->payload.size());
+    ByteWriter(audio_buffer_).bytes(tag->payload);
     return AccessUnit{false, false, packet.timestamp, 0, audio_buffer_};
   }
-  if (packet.codec == media::Codec::mp3 && body.size() > 1) {
+  if (packet.codec == media::Codec::mp3) {
+    if (!frame) return std::nullopt;
     audio_codec_ = media::Codec::mp3;
-    return AccessUnit{false, false, packet.timestamp, 0, body.subspan(1)};
+    return AccessUnit{false, false, packet.timestamp, 0, tag->payload};
   }
   warn_once(warned_audio_codec_, std::string("audio codec ") + media::codec_name(packet.codec) +
                                      " cannot go into HLS (MPEG-TS): audio skipped");

@@ -3,10 +3,11 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "liveorigin/media/tag.hpp"
 
 namespace liveorigin::media {
 
@@ -416,10 +417,6 @@ auto or_nullopt(Parse&& parse) -> decltype(std::optional(parse())) {
   }
 }
 
-bool has_fourcc(ByteView body, const char* fourcc) {
-  return body.size() >= 5 && std::memcmp(body.data() + 1, fourcc, 4) == 0;
-}
-
 }  // namespace
 
 std::optional<VideoInfo> parse_avc_decoder_config(ByteView record) {
@@ -440,39 +437,33 @@ std::optional<AudioInfo> parse_audio_specific_config(ByteView asc) {
 
 std::optional<VideoInfo> parse_video_sequence_header(const Packet& p) {
   if (!p.is_video() || !p.sequence_header || p.flv_tag.size() < 15) return std::nullopt;
-  const ByteView body = p.body();
-  // Both layouts put the record at offset 5: legacy [flags][type][cts:24], enhanced [flags][FourCC].
-  if (body.size() < 5) return std::nullopt;
-  const ByteView record = body.subspan(5);
-  if (!(body[0] & 0x80) || has_fourcc(body, "avc1") || has_fourcc(body, "hvc1")) {
-    if (p.codec == Codec::h264) return parse_avc_decoder_config(record);
-    if (p.codec == Codec::hevc) return parse_hevc_decoder_config(record);
-    return std::nullopt;
+  const auto tag = parse_video_tag(p.body());
+  if (!tag || tag->packet != TagPacket::sequence_start) return std::nullopt;
+  switch (tag->codec) {
+    case Codec::h264: return parse_avc_decoder_config(tag->payload);
+    case Codec::hevc: return parse_hevc_decoder_config(tag->payload);
+    case Codec::av1:
+    case Codec::vp9: {  // their configuration records are not read: the codec only
+      VideoInfo info;
+      info.codec = tag->codec;
+      return info;
+    }
+    default: return std::nullopt;
   }
-  if (p.codec == Codec::av1 || p.codec == Codec::vp9) {
-    VideoInfo info;
-    info.codec = p.codec;
-    return info;
-  }
-  return std::nullopt;
 }
 
 std::optional<AudioInfo> parse_audio_sequence_header(const Packet& p) {
-  if (!p.is_audio() || p.flv_tag.size() < 16) return std::nullopt;
-  const ByteView body = p.body();
-  const int format = body[0] >> 4;
+  if (!p.is_audio() || p.flv_tag.size() < 15) return std::nullopt;
+  const auto tag = parse_audio_tag(p.body());
+  if (!tag) return std::nullopt;
   return or_nullopt([&]() -> std::optional<AudioInfo> {
-    if (format == 9) {  // enhanced RTMP audio: [format 9][packet type:4][FourCC]
-      if (!p.sequence_header || body.size() < 5) return std::nullopt;
-      if (p.codec == Codec::aac) return parse_asc(body.subspan(5));
-      if (p.codec == Codec::opus) return parse_opus_head(body.subspan(5));
+    if (tag->codec == Codec::aac || tag->enhanced) {
+      if (!p.sequence_header) return std::nullopt;  // raw frames carry no config
+      if (tag->codec == Codec::aac) return parse_asc(tag->payload);
+      if (tag->codec == Codec::opus) return parse_opus_head(tag->payload);
       return std::nullopt;
     }
-    if (format == 10) {
-      if (!p.sequence_header) return std::nullopt;  // raw frames carry no config
-      return parse_asc(body.subspan(2));
-    }
-    return legacy_audio_info(body[0], p.codec);
+    return legacy_audio_info(tag->sound_flags, tag->codec);
   });
 }
 

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "liveorigin/media/tag.hpp"
+
 namespace liveorigin::media {
 
 const char* codec_name(Codec c) {
@@ -14,6 +16,9 @@ const char* codec_name(Codec c) {
     case Codec::aac: return "aac";
     case Codec::mp3: return "mp3";
     case Codec::opus: return "opus";
+    case Codec::ac3: return "ac3";
+    case Codec::eac3: return "eac3";
+    case Codec::flac: return "flac";
     case Codec::other: return "other";
   }
   return "other";
@@ -21,61 +26,20 @@ const char* codec_name(Codec c) {
 
 namespace {
 
-Codec fourcc_codec(ByteView b) {
-  if (b.size() < 4) return Codec::other;
-  if (std::memcmp(b.data(), "hvc1", 4) == 0) return Codec::hevc;
-  if (std::memcmp(b.data(), "av01", 4) == 0) return Codec::av1;
-  if (std::memcmp(b.data(), "vp09", 4) == 0) return Codec::vp9;
-  if (std::memcmp(b.data(), "avc1", 4) == 0) return Codec::h264;
-  if (std::memcmp(b.data(), "Opus", 4) == 0) return Codec::opus;
-  if (std::memcmp(b.data(), "mp4a", 4) == 0) return Codec::aac;
-  return Codec::other;
-}
-
 void classify_video(Packet& p, ByteView body) {
-  if (body.empty()) { p.codec = Codec::other; return; }
-  const std::uint8_t first = body[0];
-  if (first & 0x80) {
-    // Enhanced RTMP: [IsExHeader:1][FrameType:3][PacketType:4][FourCC:32]...
-    const int frame_type = (first >> 4) & 0x07;
-    const int packet_type = first & 0x0f;
-    p.codec = fourcc_codec(body.subspan(1));
-    p.keyframe = frame_type == 1;
-    p.sequence_header = packet_type == 0;  // PacketTypeSequenceStart
-    // PacketTypeCodedFrames (1) of AVC and HEVC (and VVC) carries a 24-bit composition time after
-    // the FourCC; AV1's and VP9's do not. A tag cut inside it keeps composition time 0.
-    const bool has_composition_time = p.codec == Codec::h264 || p.codec == Codec::hevc ||
-                                      (body.size() >= 5 && std::memcmp(body.data() + 1, "vvc1", 4) == 0);
-    if (packet_type == 1 && has_composition_time && body.size() >= 8) {
-      std::int32_t ct = body[5] << 16 | body[6] << 8 | body[7];
-      if (ct & 0x800000) ct -= 0x1000000;
-      p.composition_time = ct;
-    }
-    return;
-  }
-  // Legacy FLV: [FrameType:4][CodecID:4], then for AVC/HEVC [PacketType:8][CompositionTime:24].
-  const int frame_type = first >> 4;
-  const int codec_id = first & 0x0f;
-  p.keyframe = frame_type == 1;
-  p.codec = codec_id == 7 ? Codec::h264 : codec_id == 12 ? Codec::hevc : Codec::other;
-  if ((p.codec == Codec::h264 || p.codec == Codec::hevc) && body.size() >= 5) {
-    p.sequence_header = body[1] == 0;
-    std::int32_t ct = body[2] << 16 | body[3] << 8 | body[4];
-    if (ct & 0x800000) ct -= 0x1000000;
-    p.composition_time = ct;
-  }
+  const VideoTag tag = read_video_tag(body);
+  p.codec = tag.codec;
+  p.track_id = tag.track_id;
+  p.keyframe = tag.keyframe;
+  p.sequence_header = tag.packet == TagPacket::sequence_start && tag.track_id == 0;
+  p.composition_time = tag.composition_time;
 }
 
 void classify_audio(Packet& p, ByteView body) {
-  if (body.empty()) { p.codec = Codec::other; return; }
-  const int format = body[0] >> 4;
-  if (format == 9 && body.size() >= 5) {  // enhanced RTMP audio: ExAudioTagHeader with FourCC
-    p.codec = fourcc_codec(body.subspan(1));
-    p.sequence_header = (body[0] & 0x0f) == 0;
-    return;
-  }
-  p.codec = format == 10 ? Codec::aac : format == 2 ? Codec::mp3 : Codec::other;
-  if (p.codec == Codec::aac) p.sequence_header = body.size() >= 2 && body[1] == 0;
+  const AudioTag tag = read_audio_tag(body);
+  p.codec = tag.codec;
+  p.track_id = tag.track_id;
+  p.sequence_header = tag.packet == TagPacket::sequence_start && tag.track_id == 0;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "liveorigin/media/tag.hpp"
+
 namespace liveorigin::record {
 
 namespace {
@@ -46,25 +48,15 @@ std::uint32_t FileSplitter::file_time(std::uint32_t dts) const {
 }
 
 ByteView codec_payload(const media::Packet& p) {
-  const ByteView body = p.body();
-  std::size_t skip = 0;
-  if (p.is_video() && !body.empty()) {
-    if (body[0] & 0x80) {
-      // Enhanced RTMP: byte 0, FourCC, and for AVC/HEVC CodedFrames (1) a 24-bit composition
-      // time (AV1 and VP9 have none).
-      const bool with_cts = p.codec == media::Codec::h264 || p.codec == media::Codec::hevc;
-      skip = (body[0] & 0x0f) == 1 && with_cts ? 8 : 5;
-    } else {
-      skip = 5;  // frame type / codec id, AVC packet type, composition time
-    }
-  } else if (p.is_audio() && !body.empty()) {
-    const int format = body[0] >> 4;
-    if (format == 9) skip = 5;            // enhanced audio: byte 0, FourCC
-    else if (format == 10) skip = 2;      // AAC: sound flags, AAC packet type
-    else skip = 1;                        // MP3 and other legacy formats: sound flags only
+  if (p.is_video()) {
+    const auto tag = media::parse_video_tag(p.body());
+    return tag ? tag->payload : ByteView{};
   }
-  if (body.size() < skip) return {};
-  return body.subspan(skip);
+  if (p.is_audio()) {
+    const auto tag = media::parse_audio_tag(p.body());
+    return tag ? tag->payload : ByteView{};
+  }
+  return p.body();
 }
 
 void restamp_tag_header(const media::Packet& p, std::uint32_t ts, std::uint8_t out[11]) {

@@ -89,6 +89,7 @@ class Mp4FileWriter : public MediaFileWriter {
 
   void write(const media::Packet& p, std::uint32_t ts) override {
     if (p.sequence_header || p.type == media::MediaType::data) return;  // config is in the moov
+    if (p.track_id != 0) return;  // multitrack: one track per kind, the default one
     const int index = p.is_video() ? video_index_ : p.is_audio() ? audio_index_ : -1;
     if (index < 0) return;
     const ByteView payload = codec_payload(p);

@@ -22,6 +22,9 @@ enum class Codec : std::uint8_t {
   aac,
   mp3,
   opus,
+  ac3,
+  eac3,
+  flac,
   other,     // a codec we pass through without understanding it
 };
 
@@ -32,8 +35,11 @@ struct Packet {
   std::uint32_t timestamp = 0;         // decode time, ms, as the publisher sent it
   std::int32_t composition_time = 0;   // video: presentation - decode time, ms
   Codec codec = Codec::none;
+  std::uint8_t track_id = 0;           // enhanced RTMP multitrack: the (first) track; 0 otherwise
   bool keyframe = false;               // video key frame (audio and data: false)
-  bool sequence_header = false;        // AVC/HEVC decoder config or AAC AudioSpecificConfig
+  // Decoder configuration (AVC/HEVC/AV1/VP9 record, AAC AudioSpecificConfig, OpusHead) of track 0,
+  // the default track: the one the GOP cache keeps and single-track outputs play.
+  bool sequence_header = false;
   // The complete FLV tag: 11-byte header, body, 4-byte previous-tag-size. HTTP-FLV players
   // and the FLV recorder write these bytes as they are.
   Bytes flv_tag;
@@ -62,9 +68,10 @@ using PacketPtr = std::shared_ptr<const Packet>;
 // True for an onMetaData script body (AMF0 string "onMetaData" first).
 bool is_metadata_body(ByteView body);
 
-// Builds a packet from an RTMP/FLV message body, reading codec, key-frame and sequence-header
-// flags from the body's first bytes (legacy FLV and enhanced RTMP). Never throws: a body too short
-// to classify becomes a packet with Codec::other. onMetaData describes the stream and is not timed:
+// Builds a packet from an RTMP/FLV message body, its codec, track, key-frame and sequence-header
+// flags and composition time read once by read_video_tag / read_audio_tag (media/tag.hpp). Never
+// throws: a body cut inside its header keeps what was read before the cut (Codec::other when not
+// even that), and is neither a sequence header nor timed by a composition time. onMetaData describes the stream and is not timed:
 // it is stamped 0 (players such as ffmpeg take a later-stamped one for a subtitle track).
 PacketPtr make_packet(MediaType type, std::uint32_t timestamp, ByteView body);
 

@@ -47,7 +47,8 @@ class FileSplitter {
 };
 
 // The codec payload of an FLV audio/video body (what an MP4 sample or its extradata holds): the
-// body after its FLV / enhanced-RTMP tag header. Empty when the body is too short.
+// body after its FLV / enhanced-RTMP tag header (media/tag.hpp). Empty when the body ends inside
+// its header.
 ByteView codec_payload(const media::Packet& packet);
 
 // The 11-byte FLV tag header of packet with its timestamp replaced by file_ts (24 bits + the

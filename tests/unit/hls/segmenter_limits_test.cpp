@@ -1,5 +1,5 @@
 // A publisher whose timestamps never advance must not grow one HLS segment without bound (found
-// while fuzzing the segmenter, issue 7): segments are cut at 64 MiB whatever the timestamps say.
+// while fuzzing the segmenter): segments are cut at 64 MiB whatever the timestamps say.
 #include <gtest/gtest.h>
 
 #include "liveorigin/hls/segmenter.hpp"
