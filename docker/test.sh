@@ -30,7 +30,7 @@ summary() {
 # step NAME SECONDS FUNCTION: runs FUNCTION under a deadline, prints PASS or FAIL (and its output).
 step() {
   local title=$1 secs=$2 fn=$3 log="$work/step.log" start=$SECONDS
-  if timeout "$secs" bash -c "$fn" >"$log" 2>&1; then
+  if timeout "$secs" bash -euo pipefail -c "$fn" >"$log" 2>&1; then
     echo "PASS $title ($((SECONDS - start)) s)"
     passed=$((passed + 1))
   else
@@ -69,7 +69,7 @@ start_container() {
   uid=$(docker run --rm --entrypoint id "$image" -u liveorigin)
   # The config mount is read by the container's user; the data mount must be writable by it.
   install -d -m 755 "$work/etc"
-  install -d -m 750 -o "$uid" -g "$uid" "$work/data"
+  install -d -m 750 -o "$uid" "$work/data"
   cat >"$work/etc/liveorigin.yaml" <<EOF
 server:
   rtmp: { listen: "127.0.0.1:$RTMP_PORT" }
