@@ -61,7 +61,13 @@ build_image() {
   # The classic builder when the buildx plugin is missing (docker.io from Debian has none).
   docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
   # Host network: the build's apt-get and npm ci reach their mirrors as this host does.
-  docker build --network host -f docker/Dockerfile -t "$image" .
+  # CAs this host added (update-ca-certificates' local dir), e.g. a TLS-inspecting proxy's, so the
+  # build's npm ci trusts what this host trusts.
+  local extra_ca=
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    extra_ca=$(cat /usr/local/share/ca-certificates/*.crt)
+  fi
+  docker build --network host --build-arg EXTRA_CA_CERTS="$extra_ca" -f docker/Dockerfile -t "$image" .
 }
 
 start_container() {
