@@ -204,6 +204,15 @@ class Server:
 # ---------------------------------------------------------------- HTTP
 
 
+def memory_mib(server, field="VmRSS"):
+    """The server process's memory from /proc: VmRSS (now) or VmHWM (peak), in MiB."""
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError(f"no {field} in /proc/{server.proc.pid}/status")
+
+
 def http_get(port, path, timeout=5.0, read_body=True, headers=None):
     """(status, headers dict lower-cased, body bytes or b'') for a GET; body capped at 64 KiB."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)

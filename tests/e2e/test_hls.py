@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from harness import (HOST, Clients, ServerPool, ffmpeg_read, ffprobe, http_get, streams_by_type,
-                     wait_live, wait_offline)
+from harness import (HOST, Clients, ServerPool, ffmpeg_read, ffprobe, http_get, memory_mib,
+                     streams_by_type, wait_live, wait_offline)
 
 KEYFRAME_INTERVAL = 2.0  # av.flv: GOP 50 at 25 fps
 
@@ -253,20 +253,12 @@ def test_republish_adds_discontinuity_then_offline_playlist_expires(servers, cli
         time.sleep(0.5)
 
 
-def rss_mib(srv):
-    with open(f"/proc/{srv.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 def test_unique_huge_queries_neither_count_as_players_nor_reach_segment_lines(hls_server):
     # Every request a new 15 KB session id and other junk: the player count and the memory stay
     # bounded, and the playlist hands on only the parameters segments need.
     from apiclient import data
     import http.client
-    before = rss_mib(hls_server)
+    before = memory_mib(hls_server)
     conn = http.client.HTTPConnection(HOST, hls_server.http_port, timeout=10)
     try:
         for i in range(1500):
@@ -277,7 +269,7 @@ def test_unique_huge_queries_neither_count_as_players_nor_reach_segment_lines(hl
             assert resp.status == 200, body[:200]
     finally:
         conn.close()
-    growth = rss_mib(hls_server) - before
+    growth = memory_mib(hls_server) - before
     pl = parse_playlist(body.decode())
     assert pl["segments"]
     players = data(hls_server, "GET", "/api/v1/streams/live/s")["players"]["hls"]

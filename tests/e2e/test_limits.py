@@ -15,7 +15,7 @@ import time
 
 import apiclient
 from flvstream import FlvClient
-from harness import HOST, http_get, wait_live
+from harness import HOST, http_get, memory_mib, wait_live
 from rtmpraw import RtmpClient, handshake, rtmp_status, wait_closed
 from test_robustness import assert_rejected, garbage, healthy_stream, http_reaction, send_ignoring_close, \
     still_healthy
@@ -24,14 +24,6 @@ CLOSE_TIMEOUT = 20
 
 
 # ---------------------------------------------------------------- helpers
-
-def rss_mib(server):
-    with open(f"/proc/{server.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
 
 def refusals(server):
     """{reason: count} from /metrics."""
@@ -106,7 +98,7 @@ def test_huge_message_claims_again_and_again(servers, clients):
     connections at once, each sending a few MiB of it; memory follows what was sent, not claimed."""
     server = servers.start({"limits": {"max_connections_per_ip": 5000}})
     player = healthy_stream(server, clients)
-    base = rss_mib(server)
+    base = memory_mib(server)
     # One connection: a new fmt-0 header on the same chunk stream every 128 bytes.
     s = raw_rtmp(server)
     claim = chunk(3, 9, b"\x17" * 128, stream_id=1, length=16 * 1024 * 1024 - 1)
@@ -124,7 +116,7 @@ def test_huge_message_claims_again_and_again(servers, clients):
                             + chunk(3, 9, random.Random(i).randbytes(3 << 20), stream_id=1, length=(16 << 20) - 1))
         socks.append(c)
     time.sleep(1)
-    peak = rss_mib(server)
+    peak = memory_mib(server)
     for c in socks:
         c.close()
     assert server.alive()
@@ -168,7 +160,7 @@ def test_thousands_of_idle_connections(servers, clients):
         pytest.skip("file descriptor limit too low for 2000 connections")
     server = servers.start({"limits": {"handshake_timeout": 4, "max_connections_per_ip": 5000}})
     player = healthy_stream(server, clients)
-    base = rss_mib(server)
+    base = memory_mib(server)
     socks = []
     try:
         for i in range(n):
@@ -176,7 +168,7 @@ def test_thousands_of_idle_connections(servers, clients):
             socks.append(socket.create_connection((HOST, port), timeout=10))
         tags, eof = player.read_tags_for(1)
         assert tags and not eof, "the player starved while 2000 connections opened"
-        peak = rss_mib(server)
+        peak = memory_mib(server)
         assert peak - base < 400, f"RSS grew {peak - base:.0f} MiB for {n} idle connections"
         # All of them are cut once handshake_timeout has passed.
         deadline = time.monotonic() + 30
@@ -297,7 +289,7 @@ def test_player_that_never_reads(servers, clients):
     clients.publish(server, "ok")
     wait_live(server, "ok")
     player = clients.rtmp_player(server, "ok")  # reads all along: must not be cut
-    base = rss_mib(server)
+    base = memory_mib(server)
     stuck = []
     for _ in range(5):
         s = socket.socket()
@@ -315,7 +307,7 @@ def test_player_that_never_reads(servers, clients):
     try:
         wait_refusal(server, "idle_timeout", len(stuck), timeout=60)
         assert_logged(server, "idle_timeout")
-        assert rss_mib(server) - base < 150
+        assert memory_mib(server) - base < 150
         assert player.poll() is None, f"the reading ffmpeg player ended too:\n{player.output()[-2000:]}"
     finally:
         for s in stuck:

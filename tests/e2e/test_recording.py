@@ -12,7 +12,7 @@ import pytest
 
 import testmedia
 from apiclient import call, sign, valid
-from harness import FFMPEG, HOST, deep_merge, wait_live
+from harness import FFMPEG, HOST, deep_merge, memory_mib, wait_live
 from rtmpraw import RtmpClient, amf_encode
 from test_callbacks import receivers  # noqa: F401 (the fixture: a real callback receiver)
 
@@ -321,19 +321,11 @@ def test_vod_refuses_traversal_parts_and_symlinks(recorded, tmp_path):
     assert request(server, "/vod/live/v/" + name)[0] == 200
 
 
-def peak_rss_mib(server):
-    with open(f"/proc/{server.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmHWM")
-
-
 def test_huge_metadata_of_nulls_lands_without_growing_the_server(servers, clients):
     # ~2 MB of AMF0 nulls in onMetaData: each null is one byte on the wire and ~100 decoded. The
     # landing reads the first data tag's AMF0 to patch duration and filesize.
     server = servers.start()
-    before = peak_rss_mib(server)
+    before = memory_mib(server, "VmHWM")
     c = RtmpClient(HOST, server.rtmp_port)
     try:
         sid = c.publish("nulls?record=flv")
@@ -354,7 +346,7 @@ def test_huge_metadata_of_nulls_lands_without_growing_the_server(servers, client
     landed = wait_landed(server, "nulls")
     assert landed[0].endswith(".flv")
     assert server.alive()
-    growth = peak_rss_mib(server) - before
+    growth = memory_mib(server, "VmHWM") - before
     print(f"peak RSS growth for a 2 MB onMetaData of nulls: {growth:.1f} MiB")
     assert growth < 64, f"peak RSS grew by {growth:.0f} MiB for a 2 MB onMetaData"
 

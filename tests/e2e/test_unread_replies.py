@@ -6,20 +6,12 @@ import threading
 import time
 
 import apiclient
-from harness import HOST
+from harness import HOST, memory_mib
 from rtmpraw import amf_encode, handshake
 
 HANDSHAKE_TIMEOUT = 6
 FLOOD_SECONDS = 5
 FLOOD_BYTES = 40 << 20  # the replies to this much would be 40 MiB, were they all kept
-
-
-def rss_mib(server):
-    with open(f"/proc/{server.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def connections(server):
@@ -49,7 +41,7 @@ def ping(value):
 def test_unread_replies_are_bounded_and_freed_on_close(servers):
     server = servers.start({"limits": {"handshake_timeout": HANDSHAKE_TIMEOUT, "idle_timeout": 30}})
     apiclient.wait_api(server)
-    base = rss_mib(server)
+    base = memory_mib(server)
     s = socket.create_connection((HOST, server.rtmp_port), timeout=10)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     handshake(s)
@@ -73,10 +65,10 @@ def test_unread_replies_are_bounded_and_freed_on_close(servers):
     sender.start()
     peak = base
     while sender.is_alive():
-        peak = max(peak, rss_mib(server))
+        peak = max(peak, memory_mib(server))
         time.sleep(0.05)  # sampling interval
     sender.join()
-    peak = max(peak, rss_mib(server))
+    peak = max(peak, memory_mib(server))
     print(f"RSS {base:.1f} -> {peak:.1f} MiB, {sent[0]} bytes sent")
     assert sent[0] > 0
     assert peak - base < 20, f"RSS grew from {base:.1f} to {peak:.1f} MiB for one peer that never reads"
