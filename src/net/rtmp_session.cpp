@@ -127,14 +127,13 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       read();  // on a closed socket the read fails and ends the session
       return;
     }
-    transport_->async_wait_writable(
-                        [self = shared_from_this()](const boost::system::error_code& ec) {
-                          if (ec || self->finished_) {
-                            if (!self->finished_) self->read();
-                            return;
-                          }
-                          self->read_when_drained();  // the sender writes on the same wake-up
-                        });
+    transport_->async_wait_writable([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->finished_) {
+        if (!self->finished_) self->read();
+        return;
+      }
+      self->read_when_drained();  // the sender writes on the same wake-up
+    });
   }
 
   void flush() {
