@@ -6,35 +6,34 @@
 #include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/common/log.hpp"
-#include "liveorigin/net/request_read.hpp"
+#include "liveorigin/http/session.hpp"
 #include "liveorigin/net/connection_count.hpp"
+#include "liveorigin/net/listener.hpp"
 #include "liveorigin/net/server_context.hpp"
+#include "liveorigin/net/transport.hpp"
 #include "liveorigin/rtmp/query.hpp"
 #include "console_routes.hpp"
 
 namespace liveorigin::api {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-using asio::ip::tcp;
 
 namespace {
 
 constexpr std::uint64_t kBodyLimit = 1 << 20;
-constexpr auto kRequestTimeout = std::chrono::seconds(10);
-constexpr auto kIdleTimeout = std::chrono::seconds(30);
+// A request must arrive whole, and an answer be taken, within this.
+constexpr auto kRequestTimeout = std::chrono::milliseconds(10000);
 constexpr std::string_view kBadHostMessage =
     "bad Host header: expected host[:port] (a name, an IPv4 address or [IPv6], and port digits)";
 
@@ -66,142 +65,96 @@ class RateLimiter {
   std::chrono::steady_clock::time_point last_sweep_ = std::chrono::steady_clock::now();
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// The API's answers to the one HTTP session: the rate limit, the console's files, the Host
+// check, the bearer token, then the Router.
+class ApiRoutes final : public http::Routes {
  public:
-  Session(tcp::socket socket, net::ConnectionCount place, const Router& router, net::ConfigStore& config,
-          RateLimiter& limiter, net::ServerStats& stats)
-      : count_(std::move(place)), socket_(std::move(socket)), router_(router), config_(config),
-        limiter_(limiter), stats_(stats), timer_(socket_.get_executor()) {
-    boost::system::error_code ec;
-    const auto peer = socket_.remote_endpoint(ec);
-    ip_ = ec ? "?" : peer.address().to_string();
-    context_ = "api " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+  ApiRoutes(const Router& router, RateLimiter& limiter, net::ServerStats& stats)
+      : router_(router), limiter_(limiter), stats_(stats) {
+    rules_.name = "api";
+    rules_.body_limit = kBodyLimit;
+    rules_.cors = false;
+    rules_.request_timeout = [](const config::Config&) { return kRequestTimeout; };
+    rules_.timeout_is_refusal = false;
+    rules_.write_timeout = [](const config::Config&) { return kRequestTimeout; };  // a client that does not read is cut
+    rules_.cut_is_refusal = false;
+    rules_.count_bytes_out = false;
   }
 
-  void start() { read_request(kIdleTimeout); }
+  const http::SessionRules& rules() const override { return rules_; }
 
- private:
-  void read_request(std::chrono::seconds idle) {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(config_.get()->limits.max_http_header));
-    parser_->body_limit(kBodyLimit);
-    timer_.expires_after(std::min<std::chrono::seconds>(idle, kRequestTimeout));
-    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (auto self = weak.lock(); self && !ec) self->close();
-    });
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                        self->timer_.cancel();
-                        self->on_request(ec);
-                      });
+  http::Reply bad_request(const boost::system::error_code& ec) const override {
+    return to_reply(error_response(400, 400, "bad request: " + ec.message()));
   }
 
-  void on_request(const boost::system::error_code& ec) {
-    head_ = !ec && parser_->get().method() == bhttp::verb::head;
-    if (ec) {
-      if (net::classify_request_read_failure(ec, context_, stats_) == net::RequestReadFailure::peer_left) {
-        close();
-        return;
-      }
-      send(error_response(400, 400, "bad request: " + ec.message()), false);
-      return;
-    }
-    if (const double rate = config_.get()->limits.api_rate; !limiter_.allow(ip_, rate)) {
-      spdlog::warn("{}: refused: more than {} requests/s (api_rate)", context_, rate);
+  void handle(http::Connection& connection, const http::RequestMessage& message) override {
+    const auto& config = connection.config();
+    const auto& context = connection.log_context();
+    const auto& ip = connection.transport()->peer().ip_or_unknown();
+    // HEAD answers with GET's headers (Content-Length too) and no body.
+    const bool head = message.method() == bhttp::verb::head;
+    const bool keep_alive = message.keep_alive();
+    if (const double rate = config.limits.api_rate; !limiter_.allow(ip, rate)) {
+      spdlog::warn("{}: refused: more than {} requests/s (api_rate)", context, rate);
       stats_.refuse(net::Refusal::api_rate);
-      send(error_response(429, 429, "too many requests"), parser_->get().keep_alive());
+      connection.reply(to_reply(error_response(429, 429, "too many requests")), keep_alive, head);
       return;
     }
-    const auto& message = parser_->get();
     Request request;
     request.method = std::string(message.method_string());
-    const auto target = std::string_view(message.target());
-    const auto [path, query] = rtmp::split_query(target);
+    const auto [path, query] = rtmp::split_query(std::string_view(message.target()));
     request.path = rtmp::percent_decode(path);
     request.query = rtmp::parse_query(query);
     request.body = message.body();
-    request.client_ip = ip_;
-    request.host = std::string(message[bhttp::field::host]);
-    const bool keep_alive = message.keep_alive();
+    request.client_ip = ip;
+    request.host = std::string(http::header(message, bhttp::field::host));
 
     // The console's files hold no data: no token (src/api/console_routes.cpp). HEAD as GET.
-    if (message.method() == bhttp::verb::get || head_) {
-      if (auto page = console_reply(*config_.get(), {request.path, request.host, message[bhttp::field::if_none_match],
-                                                     message[bhttp::field::accept_encoding]})) {
-        auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(page->status), 11);
-        for (const auto& [name, value] : page->headers) reply->set(name, value);
-        reply->set(bhttp::field::content_type, page->content_type);
-        reply->body() = std::move(page->body);
-        write(std::move(reply), keep_alive);
+    if (message.method() == bhttp::verb::get || head) {
+      if (auto page = console_reply(config, {request.path, request.host, http::header(message, bhttp::field::if_none_match),
+                                             http::header(message, bhttp::field::accept_encoding)})) {
+        http::Reply reply;
+        reply.status = page->status;
+        reply.content_type = page->content_type;
+        reply.headers = std::move(page->headers);
+        reply.body = std::make_shared<const Bytes>(page->body.begin(), page->body.end());
+        connection.reply(std::move(reply), keep_alive, head);
         return;
       }
     }
     Response response;
     if (!request.host.empty() && !config::is_valid_host_port(request.host)) {
       // Channel URLs are built from the Host: only a plain host[:port] may go into them.
-      spdlog::info("{}: {} {}: 400 (bad Host header)", context_, request.method, request.path);
+      spdlog::info("{}: {} {}: 400 (bad Host header)", context, request.method, request.path);
       response = error_response(400, 400, kBadHostMessage);
     } else if (request.path != "/healthz" &&
-        !bearer_matches(message[bhttp::field::authorization], config_.get()->server.api_token)) {
-      spdlog::info("{}: {} {}: 401 (bad or missing token)", context_, log_text(request.method),
-                   log_text(request.path));
+               !bearer_matches(http::header(message, bhttp::field::authorization), config.server.api_token)) {
+      spdlog::info("{}: {} {}: 401 (bad or missing token)", context, log_text(request.method), log_text(request.path));
       response = error_response(401, 401, "missing or wrong bearer token");
     } else {
       response = router_.dispatch(request);
-      spdlog::log(response.status >= 400 ? spdlog::level::info : spdlog::level::debug, "{}: {} {}: {}",
-                  context_, log_text(request.method), log_text(request.path), response.status);
+      spdlog::log(response.status >= 400 ? spdlog::level::info : spdlog::level::debug, "{}: {} {}: {}", context,
+                  log_text(request.method), log_text(request.path), response.status);
     }
-    send(response, keep_alive);
+    connection.reply(to_reply(response), keep_alive, head);
   }
 
-  void send(const Response& response, bool keep_alive) {
-    auto reply = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(response.status), 11);
-    reply->set(bhttp::field::content_type, response.content_type);
-    if (response.status == 401) reply->set(bhttp::field::www_authenticate, "Bearer");
-    reply->body() = envelope(response);
-    if (response.content_type == "application/json") reply->body() += "\n";
-    write(std::move(reply), keep_alive);
+ private:
+  static http::Reply to_reply(const Response& response) {
+    http::Reply reply;
+    reply.status = response.status;
+    reply.content_type = response.content_type;
+    if (response.status == 401) reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+    auto body = envelope(response);
+    if (response.content_type == "application/json") body += "\n";
+    reply.body = std::make_shared<const Bytes>(body.begin(), body.end());
+    return reply;
   }
 
-  void write(std::shared_ptr<bhttp::response<bhttp::string_body>> reply, bool keep_alive) {
-    reply->set(bhttp::field::server, "liveorigin");
-    reply->keep_alive(keep_alive);
-    reply->prepare_payload();
-    if (head_) reply->body().clear();  // HEAD: GET's headers (Content-Length too), no body
-    timer_.expires_after(kRequestTimeout);  // a client that does not read is cut
-    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (auto self = weak.lock(); self && !ec) self->close();
-    });
-    bhttp::async_write(socket_, *reply,
-                       [self = shared_from_this(), reply](const boost::system::error_code& ec, std::size_t) {
-                         self->timer_.cancel();
-                         if (ec || !reply->keep_alive()) {
-                           self->close();
-                           return;
-                         }
-                         self->read_request(kIdleTimeout);
-                       });
-  }
-
-  void close() {
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-  net::ConnectionCount count_;
-  tcp::socket socket_;
   const Router& router_;
-  net::ConfigStore& config_;
   RateLimiter& limiter_;
   net::ServerStats& stats_;
-  asio::steady_timer timer_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::string ip_;
-  std::string context_;
-  bool head_ = false;  // the request being answered is a HEAD
+  http::SessionRules rules_;
 };
 
 }  // namespace
@@ -209,22 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
 // Lives until the ApiServer is destroyed, after its thread has been joined: handlers hold `this`.
 struct ApiServer::Impl {
   Impl(const Router& router, net::ConfigStore& config, net::ServerStats& stats)
-      : router(router), config(config), stats(stats) {}
-
-  void accept_next() {
-    acceptor.async_accept([self = this](const boost::system::error_code& ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (ec) {
-        spdlog::warn("api: accept failed: {}", ec.message());
-      } else if (auto place = net::admit_connection("api", socket, self->config.get()->limits, self->connections,
-                                                    self->peers, self->stats)) {
-        std::make_shared<Session>(std::move(socket), std::move(*place), self->router, self->config, self->limiter,
-                                  self->stats)
-            ->start();
-      }  // else the socket is closed here
-      self->accept_next();
-    });
-  }
+      : config(config), stats(stats), routes(router, limiter, stats) {}
 
   void schedule(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds period,
                 std::shared_ptr<std::function<void()>> task) {
@@ -240,10 +178,10 @@ struct ApiServer::Impl {
     });
   }
 
-  const Router& router;
   net::ConfigStore& config;
   net::ServerStats& stats;
   RateLimiter limiter;
+  ApiRoutes routes;
   // API connections have a tally of their own, under the same limits: players filling
   // max_connections, or sharing an address with operators (a local relay, a NAT), must not lock
   // operators and the /metrics scrape out of the API; nor may an API flood take player slots.
@@ -251,28 +189,20 @@ struct ApiServer::Impl {
   std::atomic<std::int64_t> connections{0};
   net::PeerConnections peers;
   asio::io_context context{1};
-  tcp::acceptor acceptor{context};
+  std::shared_ptr<net::Listener> listener;  // accepts on `context`, so connections stay on the API thread
   std::vector<std::shared_ptr<asio::steady_timer>> timers;
   std::thread thread;
-  std::uint16_t port = 0;
   bool stopping = false;  // API thread only
 };
 
 ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
                      net::ServerStats& stats)
     : impl_(std::make_unique<Impl>(router, config, stats)) {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(endpoint.host, ec);
-  if (ec) throw std::runtime_error("api: bad listen address '" + endpoint.host + "'");
-  const tcp::endpoint ep(address, endpoint.port);
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(ep.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(ep, ec);
-  if (ec) throw std::runtime_error("api: cannot listen on " + endpoint.to_string() + ": " + ec.message());
-  acceptor.listen(asio::socket_base::max_listen_connections);
-  impl_->port = acceptor.local_endpoint().port();
-  spdlog::info("api listening on {}:{}", endpoint.host, impl_->port);
+  impl_->listener = std::make_shared<net::Listener>(
+      impl_->context, config, stats, net::Listener::Tally{impl_->connections, impl_->peers}, endpoint, "api",
+      [impl = impl_.get()](std::shared_ptr<net::Transport> transport, net::ConnectionCount place) {
+        http::start_session(std::move(transport), std::move(place), impl->config, impl->stats, impl->routes);
+      });
 }
 
 ApiServer::~ApiServer() { stop(); }
@@ -286,7 +216,7 @@ void ApiServer::every(std::chrono::milliseconds period, std::function<void()> ta
 void ApiServer::post(std::function<void()> task) { asio::post(impl_->context, std::move(task)); }
 
 void ApiServer::start() {
-  impl_->accept_next();
+  impl_->listener->start();
   impl_->thread = std::thread([impl = impl_.get()] {
     for (;;) {
       try {
@@ -303,15 +233,14 @@ void ApiServer::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;
   asio::post(impl_->context, [impl = impl_.get()] {
     impl->stopping = true;
-    boost::system::error_code ignored;
-    impl->acceptor.close(ignored);
+    impl->listener->close();
     for (auto& timer : impl->timers) timer->cancel();
     impl->context.stop();  // open connections are dropped with the context
   });
   impl_->thread.join();
 }
 
-std::uint16_t ApiServer::port() const { return impl_->port; }
+std::uint16_t ApiServer::port() const { return impl_->listener->port(); }
 
 namespace {
 

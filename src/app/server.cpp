@@ -22,6 +22,7 @@
 #include "liveorigin/net/rtmp_session.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "liveorigin/net/transport.hpp"
 #include "liveorigin/notify/notifier.hpp"
 #include "liveorigin/store/database.hpp"
 #include "hls_observer.hpp"
@@ -45,6 +46,8 @@ struct Server::Parts {
   hub::Hub hub;
   net::ConfigStore store;
   net::ServerContext context;
+  // The http listener's routes: before the shards, so they outlive every session.
+  std::unique_ptr<http::Routes> media_routes;
   // After the context: sessions still waiting in a shard's queue at exit are destroyed with the
   // shards, and give their place back to context.stats as they go.
   net::Shards shards;
@@ -199,14 +202,16 @@ int Server::run() {
     p.build_recording(*config);
     p.rtmp = std::make_shared<net::Listener>(
         p.context, config->server.rtmp, "rtmp",
-        [&context = p.context](asio::ip::tcp::socket socket, net::Shard& shard, net::ConnectionCount place) {
-          net::start_rtmp_session(context, std::move(socket), shard, std::move(place));
+        [&context = p.context](std::shared_ptr<net::Transport> transport, net::Shard& shard,
+                               net::ConnectionCount place) {
+          net::start_rtmp_session(context, std::move(transport), shard, std::move(place));
         });
+    p.media_routes = http::media_routes(p.context, http::MediaServices{&p.hls.library()});
     p.http = std::make_shared<net::Listener>(
         p.context, config->server.http, "http",
-        [&context = p.context, services = http::MediaServices{&p.hls.library()}](
-            asio::ip::tcp::socket socket, net::Shard& shard, net::ConnectionCount place) {
-          http::start_media_session(context, std::move(socket), shard, std::move(place), services);
+        [&context = p.context, &routes = *p.media_routes](std::shared_ptr<net::Transport> transport,
+                                                            net::Shard& shard, net::ConnectionCount place) {
+          http::start_session(std::move(transport), std::move(place), context.config, context.stats, routes, &shard);
         });
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

@@ -75,7 +75,7 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
   if (!app->hls.enabled) return not_found("HLS is off for app '" + app_name + "'");
   const hub::StreamKey key{app_name, std::string(stream)};
 
-  // play auth (issue 4): check `target.query` for `key` here, before anything is served. The
+  // play auth: check `target.query` for `key` here, before anything is served. The
   // playlist hands its own query on to every segment URI, so signed segment URLs verify alike.
   if (const auto auth = access::check_auth(app->play_auth, key.name, rtmp::parse_query(target.query),
                                            access::unix_now());

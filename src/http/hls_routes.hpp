@@ -7,7 +7,7 @@
 
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hls/library.hpp"
-#include "reply.hpp"
+#include "liveorigin/http/reply.hpp"
 #include "request_target.hpp"
 
 namespace liveorigin::http {

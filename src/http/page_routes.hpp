@@ -8,7 +8,7 @@
 
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hub/hub.hpp"
-#include "reply.hpp"
+#include "liveorigin/http/reply.hpp"
 #include "request_target.hpp"
 
 namespace liveorigin::http {

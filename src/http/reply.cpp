@@ -1,4 +1,4 @@
-#include "reply.hpp"
+#include "liveorigin/http/reply.hpp"
 
 namespace liveorigin::http {
 
@@ -22,14 +22,18 @@ const char* reason_phrase(unsigned status) {
   }
 }
 
-std::string reply_head(const Reply& reply, bool keep_alive) {
+std::string reply_head(const Reply& reply, bool keep_alive, bool cors) {
   std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason_phrase(reply.status) +
-                     "\r\nServer: liveorigin\r\nAccess-Control-Allow-Origin: *\r\n";
-  if (reply.status == 204) {
+                     "\r\nServer: liveorigin\r\n";
+  if (cors) head += "Access-Control-Allow-Origin: *\r\n";
+  if (cors && reply.status == 204) {
     head += "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\nAccess-Control-Allow-Headers: *\r\n";
   }
   head += "Content-Type: " + reply.content_type + "\r\n";
-  head += "Content-Length: " + std::to_string(reply.body ? reply.body->size() : 0) + "\r\n";
+  if (!reply.streamed) {
+    const auto length = reply.length ? *reply.length : reply.body ? reply.body->size() : 0;
+    head += "Content-Length: " + std::to_string(length) + "\r\n";
+  }
   for (const auto& [name, value] : reply.headers) head += name + ": " + value + "\r\n";
   head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
   return head;

@@ -21,7 +21,7 @@
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/record/recording_file.hpp"
 #include "liveorigin/rtmp/query.hpp"
-#include "reply.hpp"
+#include "liveorigin/http/reply.hpp"
 
 namespace liveorigin::http {
 
@@ -46,17 +46,17 @@ class FileDescriptor {
   int fd_;
 };
 
+// `content_range`: the Content-Range value, or empty.
 std::string head(unsigned status, std::string_view content_type, std::uint64_t length, bool keep_alive,
-                 std::string_view extra) {
-  std::string h = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
-                  "\r\nServer: liveorigin\r\nAccess-Control-Allow-Origin: *\r\n"
-                  "Access-Control-Expose-Headers: Content-Range, Content-Length, Accept-Ranges\r\n"
-                  "Accept-Ranges: bytes\r\nContent-Type: ";
-  h += content_type;
-  h += "\r\nContent-Length: " + std::to_string(length) + "\r\n";
-  h += extra;
-  h += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-  return h;
+                 std::string_view content_range) {
+  Reply reply;
+  reply.status = status;
+  reply.content_type = std::string(content_type);
+  reply.headers = {{"Access-Control-Expose-Headers", "Content-Range, Content-Length, Accept-Ranges"},
+                   {"Accept-Ranges", "bytes"}};
+  if (!content_range.empty()) reply.headers.emplace_back("Content-Range", std::string(content_range));
+  reply.length = length;
+  return reply_head(reply, keep_alive);
 }
 
 // Writes the head, then [offset, offset + remaining) of the file, one chunk in flight.
@@ -173,7 +173,7 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
   if (range.kind == RangeRequest::unsatisfiable) {
     ::close(fd);
     return send_error(std::move(writer), stats, 416, "range not satisfiable\n",
-                      "Content-Range: bytes */" + std::to_string(size) + "\r\n", request, std::move(done));
+                      "bytes */" + std::to_string(size), request, std::move(done));
   }
   std::uint64_t offset = 0, length = size;
   unsigned status = 200;
@@ -182,8 +182,8 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
     status = 206;
     offset = range.range.first;
     length = range.range.length();
-    extra = "Content-Range: bytes " + std::to_string(range.range.first) + "-" +
-            std::to_string(range.range.last) + "/" + std::to_string(size) + "\r\n";
+    extra = "bytes " + std::to_string(range.range.first) + "-" + std::to_string(range.range.last) + "/" +
+            std::to_string(size);
   }
   spdlog::debug("{}: {} bytes {}+{}", context, status, offset, length);
   auto transfer = std::make_shared<VodTransfer>(std::move(writer), stats, fd, offset,

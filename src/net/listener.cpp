@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/net/connection_count.hpp"
+#include "liveorigin/net/plain_transport.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
 
@@ -12,10 +13,46 @@ namespace liveorigin::net {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+std::shared_ptr<Transport> make_transport(tcp::socket socket) {
+  return std::make_shared<PlainTransport>(std::move(socket));
+}
+
+namespace {
+// Posts the socket to its shard, where the session owns it from then on.
+template <class Handler>
+auto on_shard(Handler handler) {
+  return [handler = std::move(handler)](tcp::socket socket, Shard* shard, ConnectionCount place) {
+    asio::post(shard->context(), [handler, socket = std::move(socket), shard, place = std::move(place)]() mutable {
+      handler(std::move(socket), *shard, std::move(place));
+    });
+  };
+}
+}  // namespace
+
+Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler)
+    : Listener(server.shards.at(0).context(), server.config, server.stats, &server.shards,
+               Tally{server.stats.connections, server.stats.peers}, endpoint, std::move(name),
+               on_shard([handler = std::move(handler)](tcp::socket socket, Shard& shard, ConnectionCount place) {
+                 handler(make_transport(std::move(socket)), shard, std::move(place));
+               })) {}
+
 Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name,
-                   Handler handler)
-    : server_(server), name_(std::move(name)), handler_(std::move(handler)),
-      acceptor_(server.shards.at(0).context()), retry_(server.shards.at(0).context()) {
+                   SocketHandler handler)
+    : Listener(server.shards.at(0).context(), server.config, server.stats, &server.shards,
+               Tally{server.stats.connections, server.stats.peers}, endpoint, std::move(name),
+               on_shard(std::move(handler))) {}
+
+Listener::Listener(asio::io_context& context, ConfigStore& config, ServerStats& stats, Tally tally,
+                   const config::Endpoint& endpoint, std::string name, LoopHandler handler)
+    : Listener(context, config, stats, nullptr, tally, endpoint, std::move(name),
+               [handler = std::move(handler)](tcp::socket socket, Shard*, ConnectionCount place) {
+                 handler(make_transport(std::move(socket)), std::move(place));
+               }) {}
+
+Listener::Listener(asio::io_context& accept_context, ConfigStore& config, ServerStats& stats, Shards* shards,
+                   Tally tally, const config::Endpoint& endpoint, std::string name, Deliver deliver)
+    : config_(config), stats_(stats), shards_(shards), own_context_(accept_context), tally_(tally),
+      name_(std::move(name)), deliver_(std::move(deliver)), acceptor_(accept_context), retry_(accept_context) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(endpoint.host, ec);
   if (ec) throw std::runtime_error(name_ + ": bad listen address '" + endpoint.host + "'");
@@ -40,9 +77,10 @@ void Listener::close() {
 }
 
 void Listener::accept_next() {
-  Shard& shard = server_.shards.next();
-  acceptor_.async_accept(shard.context(), [self = shared_from_this(), &shard](
-                                              const boost::system::error_code& ec, tcp::socket socket) {
+  Shard* shard = shards_ ? &shards_->next() : nullptr;
+  auto& context = shard ? shard->context() : own_context_;
+  acceptor_.async_accept(context, [self = shared_from_this(), shard](const boost::system::error_code& ec,
+                                                                     tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (ec) {
       // Out of descriptors and similar: log, pause briefly (retrying at once would spin), go on.
@@ -53,18 +91,17 @@ void Listener::accept_next() {
       });
       return;
     }
-    auto& stats = self->server_.stats;
-    const auto config = self->server_.config.get();
-    // Listeners accept on shard 0 only, so taking a place here cannot race another admission.
-    if (auto place = admit_connection(self->name_, socket, config->limits, stats.connections, stats.peers, stats)) {
-      if (config->server.tcp_nodelay) {
+    const auto config = self->config_.get();
+    // A listener accepts on one thread only, so taking a place here cannot race another admission
+    // to its tally.
+    if (auto place = admit_connection(self->name_, socket, config->limits, self->tally_.connections,
+                                      self->tally_.peers, self->stats_)) {
+      // server.tcp_nodelay is about media: the shards' ports.
+      if (shard && config->server.tcp_nodelay) {
         boost::system::error_code ignored;  // a socket already reset fails at its first read
         socket.set_option(tcp::no_delay(true), ignored);
       }
-      asio::post(shard.context(), [handler = self->handler_, socket = std::move(socket), &shard,
-                                   place = std::move(*place)]() mutable {
-        handler(std::move(socket), shard, std::move(place));
-      });
+      self->deliver_(std::move(socket), shard, std::move(*place));
     }  // else the socket is closed here
     self->accept_next();
   });

@@ -14,12 +14,12 @@
 #include "liveorigin/net/sender.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "liveorigin/net/transport.hpp"
 #include "liveorigin/rtmp/server_session.hpp"
 
 namespace liveorigin::net {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -55,17 +55,15 @@ rtmp::Limits codec_limits(const config::Limits& limits) {
 
 class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
  public:
-  RtmpSession(ServerContext& server, tcp::socket socket, Shard& shard, ConnectionCount place)
-      : server_(server), shard_(shard), count_(std::move(place)),
-        socket_(std::make_shared<tcp::socket>(std::move(socket))),
+  RtmpSession(ServerContext& server, std::shared_ptr<Transport> transport, Shard& shard, ConnectionCount place)
+      : server_(server), shard_(shard), count_(std::move(place)), transport_(std::move(transport)),
         config_(server.config.get()), codec_(codec_limits(config_->limits)),
         timer_(shard.context()), started_(Clock::now()), read_buffer_(kSmallReadBuffer) {
-    boost::system::error_code ec;
-    const auto peer = socket_->remote_endpoint(ec);
-    ip_ = ec ? "?" : peer.address().to_string();
-    peer_context_ = "rtmp " + ip_ + ":" + (ec ? "?" : std::to_string(peer.port()));
+    const auto& peer = transport_->peer();
+    ip_ = peer.ip_or_unknown();
+    peer_context_ = "rtmp " + ip_ + ":" + (peer.known() ? std::to_string(peer.port) : "?");
     context_ = peer_context_;
-    sender_ = std::make_shared<Sender>(socket_, WireFormat::rtmp, feed_options(config_->limits),
+    sender_ = std::make_shared<Sender>(transport_, WireFormat::rtmp, feed_options(config_->limits),
                                        server_.stats, context_);
     sender_->set_write_timeout(seconds(config_->limits.idle_timeout));
   }
@@ -78,10 +76,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
  private:
   void read() {
-    socket_->async_read_some(asio::buffer(read_buffer_),
-                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                               self->on_read(ec, n);
-                             });
+    transport_->async_read_some(read_buffer_, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                          std::size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
@@ -131,14 +127,13 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       read();  // on a closed socket the read fails and ends the session
       return;
     }
-    socket_->async_wait(tcp::socket::wait_write,
-                        [self = shared_from_this()](const boost::system::error_code& ec) {
-                          if (ec || self->finished_) {
-                            if (!self->finished_) self->read();
-                            return;
-                          }
-                          self->read_when_drained();  // the sender writes on the same wake-up
-                        });
+    transport_->async_wait_writable([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->finished_) {
+        if (!self->finished_) self->read();
+        return;
+      }
+      self->read_when_drained();  // the sender writes on the same wake-up
+    });
   }
 
   void flush() {
@@ -381,7 +376,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   ServerContext& server_;
   Shard& shard_;
   ConnectionCount count_;
-  std::shared_ptr<tcp::socket> socket_;
+  std::shared_ptr<Transport> transport_;
   std::shared_ptr<const config::Config> config_;  // the snapshot this connection started with
   rtmp::ServerSession codec_;
   std::shared_ptr<Sender> sender_;
@@ -418,8 +413,9 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
 }  // namespace
 
-void start_rtmp_session(ServerContext& server, tcp::socket socket, Shard& shard, ConnectionCount place) {
-  std::make_shared<RtmpSession>(server, std::move(socket), shard, std::move(place))->start();
+void start_rtmp_session(ServerContext& server, std::shared_ptr<Transport> transport, Shard& shard,
+                        ConnectionCount place) {
+  std::make_shared<RtmpSession>(server, std::move(transport), shard, std::move(place))->start();
 }
 
 }  // namespace liveorigin::net

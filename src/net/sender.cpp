@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/net/plain_transport.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/write_watch.hpp"
 #include "liveorigin/rtmp/server_session.hpp"
@@ -62,15 +63,20 @@ void Sender::Batch::clear() {
   next = 0;
 }
 
+Sender::Sender(std::shared_ptr<Transport> transport, WireFormat format, hub::PlayerFeed::Options feed_options,
+               ServerStats& stats, std::string log_context)
+    : feed_(*this, feed_options), format_(format), fd_(transport->gathered_write_fd()), stats_(stats),
+      transport_(std::move(transport)), log_context_(std::move(log_context)) {
+  int nodelay = 0;
+  socklen_t size = sizeof nodelay;
+  const bool known = ::getsockopt(transport_->native_handle(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &size) == 0;
+  nagle_ = !known || nodelay == 0;
+}
+
 Sender::Sender(std::shared_ptr<boost::asio::ip::tcp::socket> socket, WireFormat format,
                hub::PlayerFeed::Options feed_options, ServerStats& stats, std::string log_context)
-    : feed_(*this, feed_options), format_(format), fd_(socket->native_handle()), stats_(stats),
-      socket_(std::move(socket)), log_context_(std::move(log_context)) {
-  boost::system::error_code ec;
-  boost::asio::ip::tcp::no_delay nodelay;
-  socket_->get_option(nodelay, ec);
-  nagle_ = ec || !nodelay.value();
-}
+    : Sender(std::make_shared<PlainTransport>(std::move(socket)), format, feed_options, stats,
+             std::move(log_context)) {}
 
 void Sender::send_control(Bytes bytes) {
   if (closed_ || bytes.empty()) return;
@@ -113,13 +119,11 @@ void Sender::close() {
   control_bytes_ = 0;
   if (!pumping_) batch_.clear();  // inside pump, write_batch still reads the batch
   batch_control_bytes_ = 0;
-  boost::system::error_code ignored;
-  socket_->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_->close(ignored);  // a pending wait completes with operation_aborted
+  transport_->close();  // a pending wait completes with operation_aborted
 }
 
 void Sender::set_write_timeout(std::chrono::milliseconds timeout) {
-  stall_ = std::make_shared<WriteWatch>(socket_, stats_, timeout, log_context_);
+  stall_ = std::make_shared<WriteWatch>(transport_, stats_, timeout, log_context_);
 }
 
 void Sender::set_log_context(std::string context) {
@@ -179,37 +183,35 @@ bool Sender::gather() {
 // Nagle is back on for the rest of the stream (docs/performance.md, "Nagle").
 void Sender::push_start() {
   const int on = 1;
-  if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) nodelay_ = true;
+  if (::setsockopt(transport_->native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) nodelay_ = true;
 }
 
-// One sendmsg of the batch's remaining bytes. True when the caller may write on; false when the
-// sender now waits for writability or has closed.
+// One gathered write of the batch's remaining bytes: sendmsg on the fd, or through a transport
+// that transforms the bytes. True when the caller may write on; false when the sender now waits
+// for writability or has closed.
 bool Sender::write_batch() {
-  const std::size_t count = std::min<std::size_t>(batch_.iov.size() - batch_.next, IOV_MAX);
-  msghdr message{};
-  message.msg_iov = batch_.iov.data() + batch_.next;
-  message.msg_iovlen = count;
-  const ssize_t n = ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  const std::span<const iovec> iov(batch_.iov.data() + batch_.next,
+                                   std::min<std::size_t>(batch_.iov.size() - batch_.next, IOV_MAX));
+  const auto result = fd_ >= 0 ? send_gathered(fd_, iov) : transport_->write_some(iov);
   if (nodelay_) {
     const int off = 0;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &off, sizeof off);
+    ::setsockopt(transport_->native_handle(), IPPROTO_TCP, TCP_NODELAY, &off, sizeof off);
     nodelay_ = false;
   }
-  if (n < 0) {
-    if (errno == EINTR) return true;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+  if (result.error != 0) {
+    if (result.would_block()) {
       wait_writable();
       return false;
     }
-    spdlog::debug("{}: write failed: {}", log_context_, std::strerror(errno));
+    spdlog::debug("{}: write failed: {}", log_context_, std::strerror(result.error));
     close();
     return false;
   }
   std::size_t offered = 0;
-  for (std::size_t i = 0; i < count; ++i) offered += message.msg_iov[i].iov_len;
-  account(static_cast<std::size_t>(n));
-  batch_.consume(static_cast<std::size_t>(n));
-  if (static_cast<std::size_t>(n) < offered) {
+  for (const auto& v : iov) offered += v.iov_len;
+  account(result.bytes);
+  batch_.consume(result.bytes);
+  if (result.bytes < offered) {
     // The socket buffer is full: trying again now would only return EAGAIN.
     wait_writable();
     return false;
@@ -227,16 +229,15 @@ void Sender::wait_writable() {
   waiting_ = true;
   batch_.pin();  // the feed may let these packets go before the socket drains
   if (stall_) stall_->begin();
-  socket_->async_wait(boost::asio::ip::tcp::socket::wait_write,
-                      [self = shared_from_this()](const boost::system::error_code& ec) {
-                        self->waiting_ = false;
-                        if (self->stall_) self->stall_->end();
-                        if (ec) {
-                          self->close();
-                          return;
-                        }
-                        self->pump();
-                      });
+  transport_->async_wait_writable([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->waiting_ = false;
+    if (self->stall_) self->stall_->end();
+    if (ec) {
+      self->close();
+      return;
+    }
+    self->pump();
+  });
 }
 
 // Nothing left to write: the end of the stream and a requested close happen here, after the

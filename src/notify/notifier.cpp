@@ -39,19 +39,6 @@ config::NotifyTarget notify_target(const config::AppConfig* app, const config::C
   return target;
 }
 
-std::string prometheus_text(const NotifierMetrics& m) {
-  std::string out;
-  auto add = [&out](const char* name, const char* type, const char* help, auto value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(value) + "\n";
-  };
-  add("liveorigin_callbacks_delivered_total", "counter", "Callbacks delivered (2xx and code 0).", m.delivered);
-  add("liveorigin_callbacks_retried_total", "counter", "Failed callback attempts scheduled again.", m.retried);
-  add("liveorigin_callbacks_failed_total", "counter", "Callbacks that ran out of attempts.", m.failed);
-  add("liveorigin_callbacks_queue_depth", "gauge", "Callbacks pending in the outbox.", m.queue_depth);
-  return out;
-}
-
 // The notifier thread: one io_context running every HTTP attempt. The outbox (on the store
 // thread) says what is due; this side remembers only which streams have an attempt in flight.
 class Notifier::Delivery {

@@ -1,12 +1,13 @@
-// The media HTTP port: HTTP-FLV today (HLS, recordings and the player page come later).
+// The routes of the media HTTP port: HTTP-FLV, HLS, recordings (VOD) and the browser pages,
+// served by the one HTTP session (liveorigin/http/session.hpp).
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
+#include <memory>
 
-#include "liveorigin/net/connection_count.hpp"
+#include "liveorigin/http/session.hpp"
 
 namespace liveorigin::net {
-class Shard;
+struct ServerContext;
 }  // namespace liveorigin::net
 
 namespace liveorigin::hls {
@@ -20,9 +21,7 @@ struct MediaServices {
   hls::Library* hls = nullptr;  // null: no HLS routes
 };
 
-// Takes over an accepted socket and its place in the connection count on its shard; the session
-// lives until the connection ends.
-void start_media_session(net::ServerContext& server, boost::asio::ip::tcp::socket socket,
-                         net::Shard& shard, net::ConnectionCount place, MediaServices services = {});
+// The media port's routes, one for the listener; they live as long as its sessions.
+std::unique_ptr<Routes> media_routes(net::ServerContext& server, MediaServices services = {});
 
 }  // namespace liveorigin::http

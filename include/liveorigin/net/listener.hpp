@@ -1,11 +1,16 @@
-// Accepts TCP connections on one endpoint and hands each to the next shard, round-robin.
+// Accepts TCP connections on one endpoint, admits them under limits.max_connections and
+// max_connections_per_ip, and hands each on as a net::Transport: every port of the server (RTMP,
+// media HTTP, the API) goes through here. Media ports place connections on the shards
+// round-robin; the API has an event loop of its own.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -16,29 +21,60 @@ namespace liveorigin::net {
 
 class Shard;
 class Shards;
+class Transport;
 struct ServerContext;
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // Runs on the connection's shard, which owns the socket from then on; `place` is its count in
-  // limits.max_connections, taken at accept.
-  using Handler = std::function<void(boost::asio::ip::tcp::socket socket, Shard& shard, ConnectionCount place)>;
+  // Runs on the connection's shard, which owns the connection from then on; `place` is its count
+  // in limits.max_connections, taken at accept.
+  using Handler = std::function<void(std::shared_ptr<Transport> transport, Shard& shard, ConnectionCount place)>;
+  // The same with the bare TCP socket, for code that wants TCP itself (tests, tools).
+  using SocketHandler = std::function<void(boost::asio::ip::tcp::socket socket, Shard& shard, ConnectionCount place)>;
+  // For a port with an event loop of its own: runs on that loop.
+  using LoopHandler = std::function<void(std::shared_ptr<Transport> transport, ConnectionCount place)>;
 
-  // Binds now, so a taken port is an error at start-up (throws std::runtime_error with the address).
+  // A tally of open connections checked against the limits at accept.
+  struct Tally {
+    std::atomic<std::int64_t>& connections;
+    PeerConnections& peers;
+  };
+
+  // A media port: accepts on shard 0, places each connection on the next shard, counts it in
+  // server.stats. Binds now, so a taken port is an error at start-up (throws std::runtime_error
+  // with the address).
   Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler);
+  Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, SocketHandler handler);
+  // A port served on `context` alone (accepting included), counted in `tally`.
+  Listener(boost::asio::io_context& context, ConfigStore& config, ServerStats& stats, Tally tally,
+           const config::Endpoint& endpoint, std::string name, LoopHandler handler);
+
   void start();
-  void close();
+  void close();  // on the accepting thread
   std::uint16_t port() const { return port_; }
 
  private:
+  // Where an admitted socket goes: the shard it was accepted for (null on an own loop).
+  using Deliver = std::function<void(boost::asio::ip::tcp::socket socket, Shard* shard, ConnectionCount place)>;
+
+  Listener(boost::asio::io_context& accept_context, ConfigStore& config, ServerStats& stats, Shards* shards,
+           Tally tally, const config::Endpoint& endpoint, std::string name, Deliver deliver);
   void accept_next();
 
-  ServerContext& server_;
+  ConfigStore& config_;
+  ServerStats& stats_;
+  Shards* shards_;                       // null: connections stay on the accepting loop
+  boost::asio::io_context& own_context_;  // the accepting loop
+  Tally tally_;
   std::string name_;
-  Handler handler_;
+  Deliver deliver_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;
   std::uint16_t port_ = 0;
 };
+
+// The transport of an accepted connection. The one place where a listener decides what carries
+// its bytes: plain TCP today.
+std::shared_ptr<Transport> make_transport(boost::asio::ip::tcp::socket socket);
 
 }  // namespace liveorigin::net

@@ -3,7 +3,9 @@
 //
 // Writes go straight to the socket with one non-blocking sendmsg that gathers everything due;
 // only when the socket buffer is full does the sender wait for writability (one async_wait), and it
-// resumes where the kernel stopped. So a player costs one syscall per wake-up and no Asio operation,
+// resumes where the kernel stopped. The connection is a net::Transport: when it names a fd for
+// gathered writes (plain TCP, kernel TLS) the sender calls sendmsg on it directly, else it writes
+// through the transport, one call per wake-up. So a player costs one syscall per wake-up and no Asio operation,
 // allocation, reference count or posted completion per write. The fanout wakes the sender once per
 // write tick of the shard (the WriteBatcher), not once per packet.
 #pragma once
@@ -17,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/tcp.hpp>  // only for the TCP socket constructor
 #include <boost/container/small_vector.hpp>
 
 #include "liveorigin/common/bytes.hpp"
@@ -31,6 +33,7 @@ struct Limits;
 namespace liveorigin::net {
 
 struct ServerStats;
+class Transport;
 class WriteWatch;
 
 enum class WireFormat { rtmp, flv };
@@ -40,6 +43,9 @@ hub::PlayerFeed::Options feed_options(const config::Limits& limits);
 
 class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sender> {
  public:
+  Sender(std::shared_ptr<Transport> transport, WireFormat format, hub::PlayerFeed::Options feed_options,
+         ServerStats& stats, std::string log_context);
+  // The same over a plain TCP socket.
   Sender(std::shared_ptr<boost::asio::ip::tcp::socket> socket, WireFormat format,
          hub::PlayerFeed::Options feed_options, ServerStats& stats, std::string log_context);
 
@@ -112,7 +118,7 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
   bool nagle_ = true;           // the socket has Nagle on (off for good with server.tcp_nodelay)
   bool nodelay_ = false;        // TCP_NODELAY is on for the first media write only
   WireFormat format_;
-  int fd_;  // the socket's, read here without touching the socket object
+  int fd_;  // the transport's fd for gathered writes, or -1: write through the transport
   Batch batch_;
   std::vector<Bytes> control_;
   std::size_t control_bytes_ = 0;        // in control_
@@ -122,7 +128,7 @@ class Sender : public hub::FeedReader, public std::enable_shared_from_this<Sende
   ServerStats& stats_;
   hub::PlayerCount player_;
 
-  std::shared_ptr<boost::asio::ip::tcp::socket> socket_;
+  std::shared_ptr<Transport> transport_;
   std::string log_context_;
   std::function<void()> end_handler_;
   // The idle_timeout watch: it runs only while the sender waits for writability; a cut closes

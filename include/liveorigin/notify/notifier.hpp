@@ -38,9 +38,6 @@ struct NotifierMetrics {
 // global one. An empty url means no callbacks.
 config::NotifyTarget notify_target(const config::AppConfig* app, const config::Config& config);
 
-// Prometheus text lines (liveorigin_callbacks_*) for the /metrics handler.
-std::string prometheus_text(const NotifierMetrics& metrics);
-
 class Notifier : public net::StreamObserver {
  public:
   // The store must outlive the notifier; config gives the notify target for record events and

@@ -137,14 +137,6 @@ TEST(ResponseTest, DeliveredOnlyOn2xxWithCodeZero) {
   EXPECT_NE(response_error(302, R"({"code":0})"), "");
 }
 
-TEST(MetricsTest, PrometheusTextHasTheFourSeries) {
-  const auto text = prometheus_text({3, 2, 1, 7});
-  EXPECT_NE(text.find("liveorigin_callbacks_delivered_total 3\n"), std::string::npos);
-  EXPECT_NE(text.find("liveorigin_callbacks_retried_total 2\n"), std::string::npos);
-  EXPECT_NE(text.find("liveorigin_callbacks_failed_total 1\n"), std::string::npos);
-  EXPECT_NE(text.find("liveorigin_callbacks_queue_depth 7\n"), std::string::npos);
-}
-
 // RFC 4231 test case 2, and the header's shape: "sha256=" then lowercase hex.
 TEST(Event, BodySignatureIsHmacSha256OfTheBody) {
   EXPECT_EQ(body_signature("Jefe", "what do ya want for nothing?"),
