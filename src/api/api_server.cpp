@@ -20,7 +20,7 @@
 #include "liveorigin/net/request_read.hpp"
 #include "liveorigin/net/connection_count.hpp"
 #include "liveorigin/net/server_context.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 #include "console_routes.hpp"
 
 namespace liveorigin::api {
@@ -68,7 +68,7 @@ class RateLimiter {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, net::ConnectionCount place, const Router& router, net::ConfigStore& config,
+  Session(tcp::socket socket, net::ConnectionCount place, const Router& router, config::ConfigStore& config,
           RateLimiter& limiter, net::ServerStats& stats)
       : count_(std::move(place)), socket_(std::move(socket)), router_(router), config_(config),
         limiter_(limiter), stats_(stats), timer_(socket_.get_executor()) {
@@ -116,9 +116,9 @@ class Session : public std::enable_shared_from_this<Session> {
     Request request;
     request.method = std::string(message.method_string());
     const auto target = std::string_view(message.target());
-    const auto [path, query] = rtmp::split_query(target);
-    request.path = rtmp::percent_decode(path);
-    request.query = rtmp::parse_query(query);
+    const auto [path, query] = common::split_query(target);
+    request.path = common::percent_decode(path);
+    request.query = common::parse_query(query);
     request.body = message.body();
     request.client_ip = ip_;
     request.host = std::string(message[bhttp::field::host]);
@@ -193,7 +193,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::ConnectionCount count_;
   tcp::socket socket_;
   const Router& router_;
-  net::ConfigStore& config_;
+  config::ConfigStore& config_;
   RateLimiter& limiter_;
   net::ServerStats& stats_;
   asio::steady_timer timer_;
@@ -208,7 +208,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 // Lives until the ApiServer is destroyed, after its thread has been joined: handlers hold `this`.
 struct ApiServer::Impl {
-  Impl(const Router& router, net::ConfigStore& config, net::ServerStats& stats)
+  Impl(const Router& router, config::ConfigStore& config, net::ServerStats& stats)
       : router(router), config(config), stats(stats) {}
 
   void accept_next() {
@@ -241,7 +241,7 @@ struct ApiServer::Impl {
   }
 
   const Router& router;
-  net::ConfigStore& config;
+  config::ConfigStore& config;
   net::ServerStats& stats;
   RateLimiter limiter;
   // API connections have a tally of their own, under the same limits: players filling
@@ -258,7 +258,7 @@ struct ApiServer::Impl {
   bool stopping = false;  // API thread only
 };
 
-ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
+ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, config::ConfigStore& config,
                      net::ServerStats& stats)
     : impl_(std::make_unique<Impl>(router, config, stats)) {
   boost::system::error_code ec;

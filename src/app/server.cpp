@@ -43,7 +43,7 @@ struct Server::Parts {
 
   std::string config_path;
   hub::Hub hub;
-  net::ConfigStore store;
+  config::ConfigStore store;
   net::ServerContext context;
   // After the context: sessions still waiting in a shard's queue at exit are destroyed with the
   // shards, and give their place back to context.stats as they go.

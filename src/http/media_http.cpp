@@ -17,7 +17,7 @@
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
 #include "liveorigin/net/write_watch.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 #include "hls_routes.hpp"
 #include "page_routes.hpp"
 #include "reply.hpp"
@@ -148,7 +148,7 @@ class MediaSession : public std::enable_shared_from_this<MediaSession> {
     }
     const auto* app = config_->find_app(app_name);
     if (app) {  // play auth (issue 4)
-      const auto decision = server_.access.check_play(*app, name, rtmp::parse_query(query), access::unix_now());
+      const auto decision = server_.access.check_play(*app, name, common::parse_query(query), access::unix_now());
       if (!decision.ok()) {
         spdlog::warn("{}: flv play refused: {}", context_, decision.reason);
         send(Reply::text(403, "forbidden: " + decision.reason + "\n"), false, head_only);

@@ -166,7 +166,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   }
 
   // The stream name's query over tcUrl's (OBS sends it on the app part of its "server" field).
-  rtmp::Query merged_query(const rtmp::Query& stream_query) const {
+  common::Query merged_query(const common::Query& stream_query) const {
     auto query = connect_query_;
     for (const auto& [k, v] : stream_query) query[k] = v;
     return query;
@@ -238,7 +238,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     codec_.accept_publish(e.stream_id, e.stream);
     sender_->set_log_context(context_);
     spdlog::info("{}: publish started", context_);
-    const PublishStart start{*publishing_, *app_, *config_, ip_, query};
+    const hub::PublishStart start{*publishing_, *app_, *config_, ip_, query};
     for (auto* observer : server_.observers) observer->on_publish(start);
   }
 
@@ -396,7 +396,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::string context_;       // "rtmp IP:PORT APP/STREAM" (escaped), the prefix of every log line
   const config::AppConfig* app_ = nullptr;
   std::string app_name_;
-  rtmp::Query connect_query_;
+  common::Query connect_query_;
 
   std::shared_ptr<hub::Stream> publishing_;
   std::uint32_t publish_stream_id_ = 0;
