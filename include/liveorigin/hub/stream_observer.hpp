@@ -1,5 +1,5 @@
 // What the rest of the server learns about a stream's life: HLS, the recorder and the notifier
-// are StreamObservers registered in the composition root (ServerContext::observers), in order.
+// are StreamObservers registered in the composition root (Hub::add_observer), in order.
 #pragma once
 
 #include <map>

@@ -71,7 +71,6 @@ struct ServerContext {
   config::ConfigStore& config;
   Shards& shards;
   ServerStats stats;
-  std::vector<hub::StreamObserver*> observers;  // registered by the composition root before start
   access::Access access;  // auth, stream status and channels (cache of the store, kept by the API)
 };
 

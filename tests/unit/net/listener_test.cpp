@@ -32,7 +32,7 @@ class ListenerTest : public ::testing::Test {
   // Starts a server context with `config` and a listener whose handler reports each connection.
   void start(config::Config config) {
     store = std::make_unique<config::ConfigStore>(std::move(config));
-    context.reset(new ServerContext{hub, *store, shards, {}, {}, {}});  // not movable: atomics
+    context.reset(new ServerContext{hub, *store, shards, {}, {}});  // not movable: atomics
     listener = std::make_shared<Listener>(*context, config::Endpoint{"127.0.0.1", 0}, "test",
                                           [this](tcp::socket socket, Shard&, ConnectionCount place) {
                                             tcp::no_delay nodelay;
