@@ -11,7 +11,7 @@
 #include "checks.hpp"
 #include "fuzz_util.hpp"
 #include "liveorigin/api/router.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 
 using namespace liveorigin;
 namespace bhttp = boost::beast::http;
@@ -89,9 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto& message = parser.get();
   api::Request request;
   request.method = std::string(message.method_string());
-  const auto [path, query] = rtmp::split_query(std::string_view(message.target()));
-  request.path = rtmp::percent_decode(path);
-  request.query = rtmp::parse_query(query);
+  const auto [path, query] = common::split_query(std::string_view(message.target()));
+  request.path = common::percent_decode(path);
+  request.query = common::parse_query(query);
   request.body = message.body();
   request.host = std::string(message[bhttp::field::host]);
   (void)bearer_matches(message[bhttp::field::authorization], "change-me");

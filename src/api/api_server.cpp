@@ -21,7 +21,7 @@
 #include "liveorigin/net/listener.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/transport.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 #include "console_routes.hpp"
 
 namespace liveorigin::api {
@@ -102,9 +102,9 @@ class ApiRoutes final : public http::Routes {
     }
     Request request;
     request.method = std::string(message.method_string());
-    const auto [path, query] = rtmp::split_query(std::string_view(message.target()));
-    request.path = rtmp::percent_decode(path);
-    request.query = rtmp::parse_query(query);
+    const auto [path, query] = common::split_query(std::string_view(message.target()));
+    request.path = common::percent_decode(path);
+    request.query = common::parse_query(query);
     request.body = message.body();
     request.client_ip = ip;
     request.host = std::string(http::header(message, bhttp::field::host));
@@ -161,7 +161,7 @@ class ApiRoutes final : public http::Routes {
 
 // Lives until the ApiServer is destroyed, after its thread has been joined: handlers hold `this`.
 struct ApiServer::Impl {
-  Impl(const Router& router, net::ConfigStore& config, net::ServerStats& stats)
+  Impl(const Router& router, config::ConfigStore& config, net::ServerStats& stats)
       : config(config), stats(stats), routes(router, limiter, stats) {}
 
   void schedule(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds period,
@@ -178,7 +178,7 @@ struct ApiServer::Impl {
     });
   }
 
-  net::ConfigStore& config;
+  config::ConfigStore& config;
   net::ServerStats& stats;
   RateLimiter limiter;
   ApiRoutes routes;
@@ -195,7 +195,7 @@ struct ApiServer::Impl {
   bool stopping = false;  // API thread only
 };
 
-ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
+ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, config::ConfigStore& config,
                      net::ServerStats& stats)
     : impl_(std::make_unique<Impl>(router, config, stats)) {
   impl_->listener = std::make_shared<net::Listener>(

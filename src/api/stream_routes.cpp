@@ -109,7 +109,7 @@ nlohmann::json stream_json(const Management& m, const hub::StreamKey& key, const
   return out;
 }
 
-void PublishHistory::on_publish(const net::PublishStart& start) {
+void PublishHistory::on_publish(const hub::PublishStart& start) {
   // Queued for the store thread: the media loop does not wait for the disk.
   database_.post([key = start.stream.key(), at = access::unix_now()](store::Connection& c) {
     store::note_published(c, key.app, key.name, at);

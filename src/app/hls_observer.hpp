@@ -8,15 +8,15 @@
 #include "liveorigin/hls/disk_writer.hpp"
 #include "liveorigin/hls/hls_output.hpp"
 #include "liveorigin/hls/library.hpp"
-#include "liveorigin/net/stream_observer.hpp"
+#include "liveorigin/hub/stream_observer.hpp"
 
 namespace liveorigin::app {
 
-class HlsObserver : public net::StreamObserver {
+class HlsObserver : public hub::StreamObserver {
  public:
   hls::Library& library() { return library_; }
 
-  void on_publish(const net::PublishStart& start) override {
+  void on_publish(const hub::PublishStart& start) override {
     const auto& cfg = start.app.hls;
     if (!cfg.enabled) return;
     auto& stream = start.stream;

@@ -16,20 +16,20 @@
 #include "liveorigin/access/access.hpp"
 #include "liveorigin/api/recording_routes.hpp"
 #include "liveorigin/config/record_options.hpp"
-#include "liveorigin/net/stream_observer.hpp"
+#include "liveorigin/hub/stream_observer.hpp"
 #include "liveorigin/record/recorder.hpp"
 #include "liveorigin/record/recording_store.hpp"
 
 namespace liveorigin::app {
 
-class RecordObserver : public net::StreamObserver {
+class RecordObserver : public hub::StreamObserver {
  public:
   RecordObserver(const std::string& data_dir, std::function<void(const record::LandedRecording&)> on_landed)
       : recorder_({(std::filesystem::path(data_dir) / "vod").string(), 64u << 20, std::move(on_landed)}) {}
 
   record::Recorder& recorder() { return recorder_; }
 
-  void on_publish(const net::PublishStart& start) override {
+  void on_publish(const hub::PublishStart& start) override {
     const auto& cfg = start.app.record;
     const auto& key = start.stream.key();
     // The URL's record options as the app allows them (record.allow_url, the minimum interval).

@@ -36,7 +36,7 @@ struct Server::Parts {
   Parts(config::Config config, std::string path)
       : config_path(std::move(path)),
         store(std::move(config)),
-        context{hub, store, shards, {}, {}, {}},  // `shards` is only bound here, used once built
+        context{hub, store, shards, {}, {}},  // `shards` is only bound here, used once built
         shards(static_cast<std::size_t>(store.get()->server.workers),
                std::chrono::milliseconds(std::llround(store.get()->server.write_interval * 1000))),
         signals(shards.at(0).context()),
@@ -44,7 +44,7 @@ struct Server::Parts {
 
   std::string config_path;
   hub::Hub hub;
-  net::ConfigStore store;
+  config::ConfigStore store;
   net::ServerContext context;
   // The http listener's routes: before the shards, so they outlive every session.
   std::unique_ptr<http::Routes> media_routes;
@@ -79,7 +79,7 @@ struct Server::Parts {
     management = std::make_unique<api::Management>(hub, context.access, *database, store, context.stats);
     management->hls_players = [library = &hls.library()](const hub::StreamKey& key) { return library->players(key); };
     publish_history = std::make_unique<api::PublishHistory>(*database);
-    context.observers.push_back(publish_history.get());
+    context.hub.add_observer(publish_history.get());
     api::add_stats_routes(router, *management);
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
@@ -92,7 +92,7 @@ struct Server::Parts {
   // whatever a previous run left pending resumes now.
   void build_notifier() {
     notifier = std::make_unique<notify::Notifier>(*database, store);
-    context.observers.push_back(notifier.get());
+    context.hub.add_observer(notifier.get());
     api::add_callback_routes(router, *notifier);
     auto* n = notifier.get();
     management->gauges.push_back({"liveorigin_callbacks_delivered_total", "Callbacks delivered (2xx and code 0).",
@@ -116,7 +116,7 @@ struct Server::Parts {
                             std::string(record::extension(r.format)), static_cast<std::int64_t>(r.file_size),
                             r.start_time, r.end_time, r.duration, r.client_ip, r.recovered});
         });
-    context.observers.push_back(recording.get());
+    context.hub.add_observer(recording.get());
     api::add_recording_routes(router, *database,
                               [this](const std::string& app, const std::string& stream, std::string_view path) {
                                 return signed_vod_url(*store.get(), app, stream, path);
@@ -195,7 +195,7 @@ int Server::run() {
     spdlog::error("cannot create data_dir '{}': {}", config->server.data_dir, ec.message());
     return 1;
   }
-  p.context.observers.push_back(&p.hls);
+  p.context.hub.add_observer(&p.hls);
   try {
     p.build_management(*config);
     p.build_notifier();

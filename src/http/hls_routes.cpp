@@ -5,7 +5,7 @@
 #include "liveorigin/access/access.hpp"
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/hub/names.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 
 namespace liveorigin::http {
 
@@ -77,7 +77,7 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
 
   // play auth: check `target.query` for `key` here, before anything is served. The
   // playlist hands its own query on to every segment URI, so signed segment URLs verify alike.
-  if (const auto auth = access::check_auth(app->play_auth, key.name, rtmp::parse_query(target.query),
+  if (const auto auth = access::check_auth(app->play_auth, key.name, common::parse_query(target.query),
                                            access::unix_now());
       auth != access::AuthResult::ok) {
     spdlog::info("hls {}: play refused: {}", log_text(key.str()), access::to_string(auth));
@@ -90,7 +90,7 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
       return not_found(library.starting(key) ? "no segment yet: the stream started less than a fragment ago, retry"
                                              : "stream not found");
     }
-    const auto query = rtmp::parse_query(target.query);
+    const auto query = common::parse_query(target.query);
     auto session = query.find("session_id");
     if (session == query.end() || session->second.size() > kMaxSessionId) session = query.find("sid");
     if (session != query.end() && session->second.size() > kMaxSessionId) session = query.end();

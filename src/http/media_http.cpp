@@ -12,7 +12,7 @@
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
 #include "liveorigin/net/transport.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 #include "hls_routes.hpp"
 #include "page_routes.hpp"
 #include "request_target.hpp"
@@ -127,7 +127,7 @@ class MediaRoutes final : public Routes {
     const auto& config = connection.config();
     const auto* app = config.find_app(app_name);
     if (app) {
-      const auto decision = server_.access.check_play(*app, name, rtmp::parse_query(query), access::unix_now());
+      const auto decision = server_.access.check_play(*app, name, common::parse_query(query), access::unix_now());
       if (!decision.ok()) {
         spdlog::warn("{}: flv play refused: {}", context, decision.reason);
         connection.reply(Reply::text(403, "forbidden: " + decision.reason + "\n"), false, head_only);

@@ -32,7 +32,7 @@ constexpr std::size_t kReadSize = 4096;
 
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
-  Session(std::shared_ptr<net::Transport> transport, net::ConnectionCount place, net::ConfigStore& config,
+  Session(std::shared_ptr<net::Transport> transport, net::ConnectionCount place, config::ConfigStore& config,
           net::ServerStats& stats, Routes& routes, net::Shard* shard)
       : transport_(std::move(transport)), count_(std::move(place)), config_store_(config), stats_(stats),
         routes_(routes), rules_(routes.rules()), shard_(shard), config_(config.get()),
@@ -146,7 +146,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   std::shared_ptr<net::Transport> transport_;
   net::ConnectionCount count_;
-  net::ConfigStore& config_store_;
+  config::ConfigStore& config_store_;
   net::ServerStats& stats_;
   Routes& routes_;
   const SessionRules& rules_;
@@ -161,7 +161,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
 }  // namespace
 
-void start_session(std::shared_ptr<net::Transport> transport, net::ConnectionCount place, net::ConfigStore& config,
+void start_session(std::shared_ptr<net::Transport> transport, net::ConnectionCount place, config::ConfigStore& config,
                    net::ServerStats& stats, Routes& routes, net::Shard* shard) {
   std::make_shared<Session>(std::move(transport), std::move(place), config, stats, routes, shard)->start();
 }

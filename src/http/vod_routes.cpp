@@ -20,7 +20,7 @@
 #include "liveorigin/http/byte_range.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/record/recording_file.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 #include "liveorigin/http/reply.hpp"
 
 namespace liveorigin::http {
@@ -146,7 +146,7 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
     spdlog::debug("{}: unknown app", context);
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
-  if (const auto decision = access.check_play(*app, seg[2], rtmp::parse_query(request.target.query), access::unix_now());
+  if (const auto decision = access.check_play(*app, seg[2], common::parse_query(request.target.query), access::unix_now());
       !decision.ok()) {
     spdlog::warn("{}: refused: {}", context, decision.reason);
     return send_error(std::move(writer), stats, 403, "forbidden: " + decision.reason + "\n", "", request,

@@ -42,14 +42,14 @@ Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std:
                Tally{server.stats.connections, server.stats.peers}, endpoint, std::move(name),
                on_shard(std::move(handler))) {}
 
-Listener::Listener(asio::io_context& context, ConfigStore& config, ServerStats& stats, Tally tally,
+Listener::Listener(asio::io_context& context, config::ConfigStore& config, ServerStats& stats, Tally tally,
                    const config::Endpoint& endpoint, std::string name, LoopHandler handler)
     : Listener(context, config, stats, nullptr, tally, endpoint, std::move(name),
                [handler = std::move(handler)](tcp::socket socket, Shard*, ConnectionCount place) {
                  handler(make_transport(std::move(socket)), std::move(place));
                }) {}
 
-Listener::Listener(asio::io_context& accept_context, ConfigStore& config, ServerStats& stats, Shards* shards,
+Listener::Listener(asio::io_context& accept_context, config::ConfigStore& config, ServerStats& stats, Shards* shards,
                    Tally tally, const config::Endpoint& endpoint, std::string name, Deliver deliver)
     : config_(config), stats_(stats), shards_(shards), own_context_(accept_context), tally_(tally),
       name_(std::move(name)), deliver_(std::move(deliver)), acceptor_(accept_context), retry_(accept_context) {

@@ -161,7 +161,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   }
 
   // The stream name's query over tcUrl's (OBS sends it on the app part of its "server" field).
-  rtmp::Query merged_query(const rtmp::Query& stream_query) const {
+  common::Query merged_query(const common::Query& stream_query) const {
     auto query = connect_query_;
     for (const auto& [k, v] : stream_query) query[k] = v;
     return query;
@@ -191,50 +191,59 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return;
     }
     const auto query = merged_query(e.query);
-    // Push auth, stream status and channel mode (issue 4): decided from memory, no store access.
+    // Push auth, stream status and channel mode: decided from memory, no store access.
     if (const auto decision = server_.access.check_publish(*app_, e.stream, query, unix_now()); !decision.ok()) {
       spdlog::warn("{}: publish refused: {}", context_, decision.reason);
       codec_.reject_publish(e.stream_id, "NetStream.Publish.Rejected", decision.reason);
       close_soon("publish refused");
       return;
     }
-    hub::StreamKey key{app_name_, e.stream};
-    // A takeover (below) adds no stream, so a stream already live is not refused by max_streams.
-    if (const auto live = server_.hub.streams().size();
-        live >= static_cast<std::size_t>(config_->limits.max_streams) && !server_.hub.find(key)) {
-      spdlog::warn("{}: publish refused: {} streams live (max_streams)", context_, live);
+    hub::PublishRequest request{
+        .key = {app_name_, e.stream},
+        .loop = &shard_,
+        .publisher = {ip_, "rtmp", unix_now()},
+        .options = {.gop_cache = app_->gop_cache},
+        .config = config_,
+        .app = app_,
+        .query = query,
+        .on_stop = [weak = weak_from_this()](const std::string& reason) {
+          if (auto self = weak.lock()) self->finish(reason);
+        }};
+    // A session gone before the answer drops the publication, which ends it ("closed").
+    server_.hub.publish(std::move(request), [weak = weak_from_this(), stream_id = e.stream_id,
+                                             name = e.stream](hub::PublishResult r) {
+      if (auto self = weak.lock()) self->on_publish_claimed(stream_id, name, std::move(r));
+    });
+  }
+
+  // The registry's answer (at once with the in-process registry, while the event is handled).
+  void on_publish_claimed(std::uint32_t stream_id, const std::string& name, hub::PublishResult result) {
+    using Outcome = hub::ClaimResult::Outcome;
+    if (result.claim.outcome == Outcome::max_streams) {
+      spdlog::warn("{}: publish refused: {} streams live (max_streams)", context_, result.claim.held);
       server_.stats.refuse(Refusal::max_streams);
-      codec_.reject_publish(e.stream_id, "NetStream.Publish.Rejected", "too many streams");
+      codec_.reject_publish(stream_id, "NetStream.Publish.Rejected", "too many streams");
       close_soon("max streams");
       return;
     }
-    // An encoder reconnecting after a network drop finds its old connection still holding the
-    // stream: a publisher silent for limits.stale_publisher is replaced (PRODUCT.md section 3).
-    const auto stale_before = Clock::now() - seconds(config_->limits.stale_publisher);
-    auto claim = server_.hub.claim_or_take_over(key, shard_, {ip_, "rtmp", unix_now()},
-                                                {.gop_cache = app_->gop_cache}, stale_before);
-    publishing_ = std::move(claim.stream);
-    if (!publishing_) {
+    if (!result.claim.granted()) {
       spdlog::warn("{}: publish refused: stream is already publishing", context_);
-      codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "already publishing");
+      codec_.reject_publish(stream_id, "NetStream.Publish.BadName", "already publishing");
       close_soon("already publishing");
       return;
     }
-    if (claim.replaced) {
+    // An encoder reconnecting after a network drop found its old connection still holding the
+    // stream: a publisher silent for limits.stale_publisher was replaced (PRODUCT.md section 3).
+    if (result.claim.replaced) {
       spdlog::warn("{}: takes the stream over from {} (no media for {} s: stale_publisher)", context_,
-                   claim.replaced->publisher().ip, config_->limits.stale_publisher);
-      claim.replaced->stop("replaced");  // its session ends on its own shard, reason "replaced"
+                   result.claim.replaced->ip, config_->limits.stale_publisher);
     }
-    publish_stream_id_ = e.stream_id;
+    publishing_ = std::move(result.publication);
+    publish_stream_id_ = stream_id;
     last_media_ = Clock::now();
-    publishing_->set_stop_handler([weak = weak_from_this()](const std::string& reason) {
-      if (auto self = weak.lock()) self->finish(reason);
-    });
-    codec_.accept_publish(e.stream_id, e.stream);
+    codec_.accept_publish(stream_id, name);
     sender_->set_log_context(context_);
     spdlog::info("{}: publish started", context_);
-    const PublishStart start{*publishing_, *app_, *config_, ip_, query};
-    for (auto* observer : server_.observers) observer->on_publish(start);
   }
 
   void handle(rtmp::PlayEvent& e) {
@@ -297,7 +306,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   void handle(rtmp::MediaEvent& e) {
     if (!publishing_ || e.stream_id != publish_stream_id_) return;
     last_media_ = Clock::now();
-    publishing_->publish(media::make_packet(e.type, e.timestamp, e.body));
+    publishing_.publish(media::make_packet(e.type, e.timestamp, e.body));
   }
 
   void handle(rtmp::CloseStreamEvent& e) {
@@ -307,11 +316,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
   void stop_publishing(const std::string& reason) {
     if (!publishing_) return;
-    spdlog::info("{}: publish ended ({}), {} bytes in", context_, reason, publishing_->bytes_in());
-    publishing_->end();
-    for (auto* observer : server_.observers) observer->on_unpublish(*publishing_, reason);
-    server_.hub.release(*publishing_);
-    publishing_.reset();
+    spdlog::info("{}: publish ended ({}), {} bytes in", context_, reason, publishing_.stream().bytes_in());
+    publishing_.end(reason);
   }
 
   void tick() {
@@ -391,9 +397,9 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::string context_;       // "rtmp IP:PORT APP/STREAM" (escaped), the prefix of every log line
   const config::AppConfig* app_ = nullptr;
   std::string app_name_;
-  rtmp::Query connect_query_;
+  common::Query connect_query_;
 
-  std::shared_ptr<hub::Stream> publishing_;
+  hub::Publication publishing_;
   std::uint32_t publish_stream_id_ = 0;
   Clock::time_point last_media_;
 

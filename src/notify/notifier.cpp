@@ -43,7 +43,7 @@ config::NotifyTarget notify_target(const config::AppConfig* app, const config::C
 // thread) says what is due; this side remembers only which streams have an attempt in flight.
 class Notifier::Delivery {
  public:
-  Delivery(store::Database& db, net::ConfigStore& config)
+  Delivery(store::Database& db, config::ConfigStore& config)
       : db_(db), config_(config), tls_(asio::ssl::context::tls_client), work_(io_.get_executor()), timer_(io_) {
     tls_.set_default_verify_paths();
     tls_.set_verify_mode(asio::ssl::verify_peer);
@@ -202,7 +202,7 @@ class Notifier::Delivery {
   }
 
   store::Database& db_;
-  net::ConfigStore& config_;
+  config::ConfigStore& config_;
   asio::ssl::context tls_;  // before io_: TLS streams die with io_'s pending handlers
   asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
@@ -218,14 +218,14 @@ class Notifier::Delivery {
   std::atomic<std::int64_t> queue_depth_{0};
 };
 
-Notifier::Notifier(store::Database& db, net::ConfigStore& config)
+Notifier::Notifier(store::Database& db, config::ConfigStore& config)
     : db_(db), config_(config), delivery_(std::make_unique<Delivery>(db, config)) {}
 
 Notifier::~Notifier() = default;
 
 void Notifier::start() { delivery_->start(); }
 
-void Notifier::on_publish(const net::PublishStart& start) {
+void Notifier::on_publish(const hub::PublishStart& start) {
   Session session{new_sequence(), start.client_ip, notify_target(&start.app, start.config),
                   1 + std::max(start.config.notify.retries, 0)};
   const auto& key = start.stream.key();

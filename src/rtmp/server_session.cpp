@@ -206,7 +206,7 @@ void ServerSession::reject_connect(std::string_view description) {
 }
 
 void ServerSession::accept_publish(std::uint32_t stream_id, std::string_view full_name) {
-  const std::string_view stream = split_query(full_name).first;
+  const std::string_view stream = common::split_query(full_name).first;
   publishing_.insert(stream_id);
   if (fc_publish_seen_) {
     fc_publish_seen_ = false;
@@ -224,7 +224,7 @@ void ServerSession::reject_publish(std::uint32_t stream_id, std::string_view cod
 }
 
 void ServerSession::accept_play(std::uint32_t stream_id, std::string_view full_name) {
-  const std::string_view stream = split_query(full_name).first;
+  const std::string_view stream = common::split_query(full_name).first;
   send_user_control(user_control::kStreamBegin, stream_id);
   send_status(stream_id, "status", "NetStream.Play.Reset", "Playing and resetting " + std::string(stream) + ".",
               stream);
@@ -240,7 +240,7 @@ void ServerSession::reject_play(std::uint32_t stream_id, std::string_view code, 
 }
 
 void ServerSession::end_play(std::uint32_t stream_id, std::string_view full_name) {
-  const std::string_view stream = split_query(full_name).first;
+  const std::string_view stream = common::split_query(full_name).first;
   send_status(stream_id, "status", "NetStream.Play.UnpublishNotify", std::string(stream) + " is now unpublished.",
               stream);
   send_user_control(user_control::kStreamEof, stream_id);

@@ -31,12 +31,12 @@ void ServerSession::handle_command(const Message& m, std::vector<Event>& events)
   if (c.name == "publish" || c.name == "play") {
     if (!connected_) throw ProtocolError("rtmp: " + c.name + " before the connection was accepted");
     const std::string full = string_arg(c, 0);
-    const auto [name, query] = split_query(full);  // an empty name is the session's to refuse (and log)
+    const auto [name, query] = common::split_query(full);  // an empty name is the session's to refuse (and log)
     active_streams_[m.stream_id] = std::string(name);
     if (c.name == "publish") {
-      events.emplace_back(PublishEvent{m.stream_id, std::string(name), parse_query(query), string_arg(c, 1)});
+      events.emplace_back(PublishEvent{m.stream_id, std::string(name), common::parse_query(query), string_arg(c, 1)});
     } else {
-      events.emplace_back(PlayEvent{m.stream_id, std::string(name), parse_query(query)});
+      events.emplace_back(PlayEvent{m.stream_id, std::string(name), common::parse_query(query)});
     }
     return;
   }
@@ -57,7 +57,7 @@ void ServerSession::handle_command(const Message& m, std::vector<Event>& events)
   if (c.name == "FCUnpublish") {
     // Sent on stream 0 with the stream name: find the stream that published it.
     const std::string full = string_arg(c, 0);
-    const std::string_view name = split_query(full).first;
+    const std::string_view name = common::split_query(full).first;
     std::uint32_t id = m.stream_id;
     for (const auto& [sid, active] : active_streams_)
       if (active == name && publishing_.contains(sid)) id = sid;
@@ -102,9 +102,9 @@ void ServerSession::handle_connect(const Command& c, std::vector<Event>& events)
   if (const Value* app = c.object.get("app")) app_full = app->as_string();
 
   // OBS puts "?query" in its server field, so it may ride on app, tcUrl or both.
-  parse_query(split_query(e.tc_url).second, e.query);
-  const auto [app, app_query] = split_query(app_full);
-  parse_query(app_query, e.query);
+  common::parse_query(common::split_query(e.tc_url).second, e.query);
+  const auto [app, app_query] = common::split_query(app_full);
+  common::parse_query(app_query, e.query);
   e.app = std::string(app);
   while (!e.app.empty() && e.app.back() == '/') e.app.pop_back();
   events.emplace_back(std::move(e));

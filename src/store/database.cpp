@@ -82,7 +82,7 @@ void Connection::exec(std::string_view sql) {
 std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
 
-Database::Database(const std::string& path) : path_(path) {
+Database::Database(const std::string& path, std::size_t max_queued) : path_(path), max_queued_(max_queued) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -111,7 +111,25 @@ Database::~Database() {
   sqlite3_close(db_);
 }
 
-void Database::post(std::function<void(Connection&)> job) {
+bool Database::post(std::function<void(Connection&)> job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (jobs_.size() >= max_queued_) {
+      const auto dropped = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
+      // One line per burst start and then one per thousand, so a stuck store cannot flood the log.
+      if (dropped == 1 || dropped % 1000 == 0) {
+        spdlog::error("store {}: {} jobs waiting (the store is behind), job dropped; {} dropped so far",
+                      path_, jobs_.size(), dropped);
+      }
+      return false;
+    }
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void Database::enqueue(std::function<void(Connection&)> job) {
   {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));

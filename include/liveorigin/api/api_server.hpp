@@ -10,9 +10,9 @@
 
 #include "liveorigin/api/router.hpp"
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/config/config_store.hpp"
 
 namespace liveorigin::net {
-class ConfigStore;
 struct ServerStats;
 }
 
@@ -25,7 +25,7 @@ class ApiServer {
   // Requests past limits.api_rate per client address get 429; connections past
   // limits.max_connections / max_connections_per_ip (API connections counted on their own) are
   // closed at accept. Both count in `stats`.
-  ApiServer(const config::Endpoint& endpoint, const Router& router, net::ConfigStore& config,
+  ApiServer(const config::Endpoint& endpoint, const Router& router, config::ConfigStore& config,
             net::ServerStats& stats);
   ~ApiServer();  // stops and joins
   ApiServer(const ApiServer&) = delete;

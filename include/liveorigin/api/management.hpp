@@ -12,6 +12,7 @@
 #include "liveorigin/access/access.hpp"
 #include "liveorigin/api/rate_sampler.hpp"
 #include "liveorigin/api/router.hpp"
+#include "liveorigin/config/config_store.hpp"
 #include "liveorigin/hub/hub.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/store/database.hpp"
@@ -31,7 +32,7 @@ struct Management {
   hub::Hub& hub;
   access::Access& access;
   store::Database& database;
-  net::ConfigStore& config;
+  config::ConfigStore& config;
   net::ServerStats& stats;
   RateSampler rates;  // fed by sample(), once a second on the API thread
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -48,10 +49,10 @@ struct Management {
 
 // Remembers every stream that publishes (store::note_published), so that
 // GET /api/v1/streams/APP/STREAM knows it while it is offline, across restarts too.
-class PublishHistory : public net::StreamObserver {
+class PublishHistory : public hub::StreamObserver {
  public:
   explicit PublishHistory(store::Database& database) : database_(database) {}
-  void on_publish(const net::PublishStart& start) override;
+  void on_publish(const hub::PublishStart& start) override;
 
  private:
   store::Database& database_;

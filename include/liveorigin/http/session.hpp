@@ -14,7 +14,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "liveorigin/config/config.hpp"
+#include "liveorigin/config/config_store.hpp"
 #include "liveorigin/http/reply.hpp"
 #include "liveorigin/net/connection_count.hpp"
 
@@ -78,7 +78,7 @@ class Routes {
 
 // Takes over an accepted connection and its place in the connection count; the session lives
 // until the connection ends. `routes` outlives every session of its listener.
-void start_session(std::shared_ptr<net::Transport> transport, net::ConnectionCount place, net::ConfigStore& config,
+void start_session(std::shared_ptr<net::Transport> transport, net::ConnectionCount place, config::ConfigStore& config,
                    net::ServerStats& stats, Routes& routes, net::Shard* shard = nullptr);
 
 }  // namespace liveorigin::http

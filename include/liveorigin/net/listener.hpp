@@ -14,7 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "liveorigin/config/config.hpp"
+#include "liveorigin/config/config_store.hpp"
 #include "liveorigin/net/connection_count.hpp"
 
 namespace liveorigin::net {
@@ -46,7 +46,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler);
   Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, SocketHandler handler);
   // A port served on `context` alone (accepting included), counted in `tally`.
-  Listener(boost::asio::io_context& context, ConfigStore& config, ServerStats& stats, Tally tally,
+  Listener(boost::asio::io_context& context, config::ConfigStore& config, ServerStats& stats, Tally tally,
            const config::Endpoint& endpoint, std::string name, LoopHandler handler);
 
   void start();
@@ -57,11 +57,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // Where an admitted socket goes: the shard it was accepted for (null on an own loop).
   using Deliver = std::function<void(boost::asio::ip::tcp::socket socket, Shard* shard, ConnectionCount place)>;
 
-  Listener(boost::asio::io_context& accept_context, ConfigStore& config, ServerStats& stats, Shards* shards,
+  Listener(boost::asio::io_context& accept_context, config::ConfigStore& config, ServerStats& stats, Shards* shards,
            Tally tally, const config::Endpoint& endpoint, std::string name, Deliver deliver);
   void accept_next();
 
-  ConfigStore& config_;
+  config::ConfigStore& config_;
   ServerStats& stats_;
   Shards* shards_;                       // null: connections stay on the accepting loop
   boost::asio::io_context& own_context_;  // the accepting loop

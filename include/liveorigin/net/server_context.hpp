@@ -13,25 +13,13 @@
 
 #include "liveorigin/access/access.hpp"
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/config/config_store.hpp"
 #include "liveorigin/hub/hub.hpp"
-#include "liveorigin/net/stream_observer.hpp"
+#include "liveorigin/hub/stream_observer.hpp"
 
 namespace liveorigin::net {
 
 class Shards;
-
-// The config in force. A reload swaps in a new snapshot; a connection keeps the snapshot it
-// started with, so live sessions are never changed under their feet.
-class ConfigStore {
- public:
-  explicit ConfigStore(config::Config initial)
-      : current_(std::make_shared<const config::Config>(std::move(initial))) {}
-  std::shared_ptr<const config::Config> get() const { return current_.load(); }
-  void set(config::Config next) { current_.store(std::make_shared<const config::Config>(std::move(next))); }
-
- private:
-  std::atomic<std::shared_ptr<const config::Config>> current_;
-};
 
 // Why a peer was refused or cut (limits: in the config): /metrics counts each as
 // liveorigin_refusals_total{reason="..."} and every refusal also has a log line naming the peer.
@@ -80,10 +68,9 @@ struct ServerStats {
 
 struct ServerContext {
   hub::Hub& hub;
-  ConfigStore& config;
+  config::ConfigStore& config;
   Shards& shards;
   ServerStats stats;
-  std::vector<StreamObserver*> observers;  // registered by the composition root before start
   access::Access access;  // auth, stream status and channels (cache of the store, kept by the API)
 };
 

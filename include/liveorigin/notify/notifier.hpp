@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "liveorigin/net/server_context.hpp"
-#include "liveorigin/net/stream_observer.hpp"
+#include "liveorigin/config/config_store.hpp"
+#include "liveorigin/hub/stream_observer.hpp"
 #include "liveorigin/notify/event.hpp"
 #include "liveorigin/notify/outbox.hpp"
 
@@ -38,11 +38,11 @@ struct NotifierMetrics {
 // global one. An empty url means no callbacks.
 config::NotifyTarget notify_target(const config::AppConfig* app, const config::Config& config);
 
-class Notifier : public net::StreamObserver {
+class Notifier : public hub::StreamObserver {
  public:
   // The store must outlive the notifier; config gives the notify target for record events and
   // the timeout of each attempt (a live session keeps the target of its publish).
-  Notifier(store::Database& db, net::ConfigStore& config);
+  Notifier(store::Database& db, config::ConfigStore& config);
   ~Notifier() override;  // stops delivering; queued store jobs are drained, pending rows stay
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
@@ -51,7 +51,7 @@ class Notifier : public net::StreamObserver {
   void start();
 
   // StreamObserver: on the stream's shard; builds the event and queues its outbox write.
-  void on_publish(const net::PublishStart& start) override;
+  void on_publish(const hub::PublishStart& start) override;
   void on_unpublish(hub::Stream& stream, std::string_view reason) override;
 
   // Any thread, never blocks.
@@ -76,7 +76,7 @@ class Notifier : public net::StreamObserver {
                const nlohmann::json& payload);
 
   store::Database& db_;
-  net::ConfigStore& config_;
+  config::ConfigStore& config_;
   std::unique_ptr<Delivery> delivery_;
 
   std::mutex mutex_;  // sessions_ and last_sequence_: touched by every shard on publish/unpublish

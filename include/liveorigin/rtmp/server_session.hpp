@@ -15,7 +15,7 @@
 #include "liveorigin/rtmp/command.hpp"
 #include "liveorigin/rtmp/handshake.hpp"
 #include "liveorigin/rtmp/message.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 
 namespace liveorigin::rtmp {
 
@@ -25,18 +25,18 @@ inline constexpr std::uint32_t kWindowAckSize = 2500000;
 struct ConnectEvent {
   std::string app;      // connect's "app" without "?query" (and without a trailing '/')
   std::string tc_url;   // as sent
-  Query query;          // from tcUrl's and app's query parts (app's win on conflicts)
+  common::Query query;  // from tcUrl's and app's query parts (app's win on conflicts)
 };
 struct PublishEvent {
   std::uint32_t stream_id = 0;
   std::string stream;   // publish name without its "?query"
-  Query query;
+  common::Query query;
   std::string publish_type;  // "live", "record", "append" (as sent; may be empty)
 };
 struct PlayEvent {
   std::uint32_t stream_id = 0;
   std::string stream;
-  Query query;
+  common::Query query;
 };
 struct MediaEvent {
   media::MediaType type = media::MediaType::data;

@@ -2,6 +2,7 @@
 // runs every query, so SQLite work never runs on a network thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -69,14 +70,22 @@ class Database {
  public:
   // Opens (creating) the file, turns on WAL, applies pending migrations, starts the store thread.
   // Throws StoreError with the path and SQLite's message.
-  explicit Database(const std::string& path);
+  // max_queued: jobs post() may leave waiting for the store thread (see post()).
+  explicit Database(const std::string& path, std::size_t max_queued = kDefaultMaxQueued);
   // Runs every job already queued, then stops the thread and closes the file.
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Queues a job for the store thread; jobs run in queue order. A job that throws is logged.
-  void post(std::function<void(Connection&)> job);
+  static constexpr std::size_t kDefaultMaxQueued = 10000;
+
+  // Queues a fire-and-forget job for the store thread; jobs run in queue order. A job that throws
+  // is logged. Network threads post here and must never wait, so the queue is bounded by dropping:
+  // past max_queued waiting jobs the job is refused (false), counted in dropped() and logged as an
+  // error. A stuck disk then costs lost history rows, not unbounded memory or a stalled shard.
+  bool post(std::function<void(Connection&)> job);
+  // Jobs post() refused so far.
+  std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
   // Runs a job on the store thread and waits for its result (start-up, the API's worker, tests;
   // never from a network thread). Exceptions reach the caller.
@@ -85,7 +94,8 @@ class Database {
     using R = std::invoke_result_t<F, Connection&>;
     auto task = std::make_shared<std::packaged_task<R(Connection&)>>(std::forward<F>(job));
     auto result = task->get_future();
-    post([task](Connection& c) { (*task)(c); });
+    // Never dropped: the caller waits for it, which already bounds what it can queue.
+    enqueue([task](Connection& c) { (*task)(c); });
     return result.get();
   }
 
@@ -96,12 +106,15 @@ class Database {
   static int read_version(Connection& c);
   void migrate();
   void run();
+  void enqueue(std::function<void(Connection&)> job);
 
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void(Connection&)>> jobs_;
+  const std::size_t max_queued_;
+  std::atomic<std::uint64_t> dropped_{0};
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -6,7 +6,7 @@
 #include "../hub/manual_loop.hpp"
 #include "../hub/packets.hpp"
 #include "../store/temp_dir.hpp"
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 #include "liveorigin/store/stream_status.hpp"
 
 namespace liveorigin::api {
@@ -32,7 +32,7 @@ class ManagementTest : public ::testing::Test {
   std::unique_ptr<store::Database> db;
   hub::Hub hub;
   access::Access access;
-  net::ConfigStore config{test_config()};
+  config::ConfigStore config{test_config()};
   net::ServerStats stats;
   std::unique_ptr<Management> m;
   Router router;
@@ -54,9 +54,9 @@ class ManagementTest : public ::testing::Test {
   Response send(std::string method, std::string path, std::string body = "") {
     Request r;
     r.method = std::move(method);
-    const auto [bare, query] = rtmp::split_query(path);  // as the server splits a request target
+    const auto [bare, query] = common::split_query(path);  // as the server splits a request target
     r.path = std::string(bare);
-    r.query = rtmp::parse_query(query);
+    r.query = common::parse_query(query);
     r.body = std::move(body);
     r.client_ip = "10.0.0.1";
     r.host = "media.example:8090";

@@ -31,8 +31,8 @@ class ListenerTest : public ::testing::Test {
  protected:
   // Starts a server context with `config` and a listener whose handler reports each connection.
   void start(config::Config config) {
-    store = std::make_unique<ConfigStore>(std::move(config));
-    context.reset(new ServerContext{hub, *store, shards, {}, {}, {}});  // not movable: atomics
+    store = std::make_unique<config::ConfigStore>(std::move(config));
+    context.reset(new ServerContext{hub, *store, shards, {}, {}});  // not movable: atomics
     listener = std::make_shared<Listener>(*context, config::Endpoint{"127.0.0.1", 0}, "test",
                                           [this](tcp::socket socket, Shard&, ConnectionCount place) {
                                             tcp::no_delay nodelay;
@@ -57,7 +57,7 @@ class ListenerTest : public ::testing::Test {
 
   hub::Hub hub;
   Shards shards{1};
-  std::unique_ptr<ConfigStore> store;
+  std::unique_ptr<config::ConfigStore> store;
   std::unique_ptr<ServerContext> context;
   std::shared_ptr<Listener> listener;
   std::promise<Accepted> accepted;

@@ -19,7 +19,7 @@ class NotifierTest : public ::testing::Test {
     c.apps["other"].name = "other";
     c.apps["other"].notify = {"http://127.0.0.1:9/other", "okey"};
     c.apps["silent"].name = "silent";
-    config = std::make_unique<net::ConfigStore>(c);
+    config = std::make_unique<config::ConfigStore>(c);
     notifier = std::make_unique<Notifier>(*db, *config);
   }
   void TearDown() override { notifier.reset(); }
@@ -40,7 +40,7 @@ class NotifierTest : public ::testing::Test {
   }
   hub::testing::ManualLoop loop;
   testing::TempDatabase db;
-  std::unique_ptr<net::ConfigStore> config;
+  std::unique_ptr<config::ConfigStore> config;
   std::unique_ptr<Notifier> notifier;
 };
 

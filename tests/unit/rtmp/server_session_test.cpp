@@ -146,7 +146,7 @@ void publish_script(bool byte_at_a_time, std::vector<Event>& all) {
   EXPECT_EQ(pub.stream_id, 1u);
   EXPECT_EQ(pub.stream, "cam");
   EXPECT_EQ(pub.publish_type, "live");
-  EXPECT_EQ(pub.query, (Query{{"key", "1"}, {"t", "A"}}));
+  EXPECT_EQ(pub.query, (common::Query{{"key", "1"}, {"t", "A"}}));
   all.insert(all.end(), events.begin(), events.end());
 
   c.session.accept_publish(1, "cam");
@@ -260,7 +260,7 @@ TEST(ServerSession, ConnectMergesQueryFromAppAndTcUrl) {
   const auto& e = std::get<ConnectEvent>(events[0]);
   EXPECT_EQ(e.app, "live");
   EXPECT_EQ(e.tc_url, "rtmp://h:1935/live?b=3&c=4");
-  EXPECT_EQ(e.query, (Query{{"a", "1"}, {"b", "2"}, {"c", "4"}}));
+  EXPECT_EQ(e.query, (common::Query{{"a", "1"}, {"b", "2"}, {"c", "4"}}));
 }
 
 TEST(ServerSession, RejectConnect) {

@@ -1,6 +1,8 @@
 #include "liveorigin/store/database.hpp"
 
+#include <atomic>
 #include <filesystem>
+#include <future>
 
 #include <gtest/gtest.h>
 
@@ -67,6 +69,27 @@ TEST_F(DatabaseTest, UnopenablePathIsAClearError) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("missing/x.db"), std::string::npos) << e.what();
   }
+}
+
+// A stuck store thread: post() refuses past the cap (counted), call() still gets through.
+TEST_F(DatabaseTest, PostDropsPastTheCapAndCountsIt) {
+  Database db(path(), 2);
+  std::promise<void> started, release;
+  auto released = release.get_future().share();
+  ASSERT_TRUE(db.post([&started, released](Connection&) {
+    started.set_value();
+    released.wait();
+  }));
+  started.get_future().wait();  // the store thread is busy, the queue is empty
+  std::atomic<int> ran{0};
+  EXPECT_TRUE(db.post([&ran](Connection&) { ++ran; }));
+  EXPECT_TRUE(db.post([&ran](Connection&) { ++ran; }));
+  EXPECT_FALSE(db.post([&ran](Connection&) { ++ran; }));
+  EXPECT_EQ(db.dropped(), 1u);
+  release.set_value();
+  EXPECT_EQ(db.call([&ran](Connection&) { return ran.load(); }), 2);
+  EXPECT_TRUE(db.post([&ran](Connection&) { ++ran; }));  // room again once drained
+  EXPECT_EQ(db.call([&ran](Connection&) { return ran.load(); }), 3);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // What the rest of the server learns about a stream's life: HLS, the recorder and the notifier
-// are StreamObservers registered in the composition root (ServerContext::observers), in order.
+// are StreamObservers registered in the composition root (Hub::add_observer), in order.
 #pragma once
 
 #include <map>
@@ -9,10 +9,10 @@
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hub/stream.hpp"
 
-namespace liveorigin::net {
+namespace liveorigin::hub {
 
 struct PublishStart {
-  hub::Stream& stream;
+  Stream& stream;
   const config::AppConfig& app;                    // the publisher's config snapshot
   const config::Config& config;
   std::string client_ip;
@@ -27,7 +27,7 @@ class StreamObserver {
   virtual void on_publish(const PublishStart& start) {}
   // On the stream's loop, after the last packet. reason: closed, dropped, disabled, timeout,
   // shutdown, replaced, error.
-  virtual void on_unpublish(hub::Stream& stream, std::string_view reason) {}
+  virtual void on_unpublish(Stream& stream, std::string_view reason) {}
 };
 
-}  // namespace liveorigin::net
+}  // namespace liveorigin::hub

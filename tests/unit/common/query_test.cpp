@@ -1,8 +1,8 @@
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 
 #include <gtest/gtest.h>
 
-namespace liveorigin::rtmp {
+namespace liveorigin::common {
 namespace {
 
 TEST(Query, ParsesAndDecodes) {
@@ -27,4 +27,4 @@ TEST(Query, SplitsNames) {
 }
 
 }  // namespace
-}  // namespace liveorigin::rtmp
+}  // namespace liveorigin::common

@@ -1,6 +1,6 @@
-#include "liveorigin/rtmp/query.hpp"
+#include "liveorigin/common/query.hpp"
 
-namespace liveorigin::rtmp {
+namespace liveorigin::common {
 
 namespace {
 
@@ -56,4 +56,4 @@ std::pair<std::string_view, std::string_view> split_query(std::string_view s) {
   return {s.substr(0, q), s.substr(q + 1)};
 }
 
-}  // namespace liveorigin::rtmp
+}  // namespace liveorigin::common

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-namespace liveorigin::rtmp {
+namespace liveorigin::common {
 
 using Query = std::map<std::string, std::string>;  // "a=b&c=d", percent-decoded; last one wins
 
@@ -18,4 +18,4 @@ Query parse_query(std::string_view s);
 // Splits "name?query" into ("name", "query"); the query is empty when there is no '?'.
 std::pair<std::string_view, std::string_view> split_query(std::string_view s);
 
-}  // namespace liveorigin::rtmp
+}  // namespace liveorigin::common
