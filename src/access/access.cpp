@@ -66,15 +66,23 @@ Decision Access::check_publish(const config::AppConfig& app, const std::string& 
   return {};
 }
 
-Decision Access::check_play(const config::AppConfig& app, const std::string& stream, const Query& query,
-                            std::int64_t now) const {
-  if (!hub::is_valid_name(app.name) || !hub::is_valid_name(stream)) {
-    return {Refusal::bad_name, "invalid stream name"};
+PlayAdmission Access::admit_play(const config::Config& config, const PlayAttempt& attempt) const {
+  if (!hub::is_valid_name(attempt.app) || !hub::is_valid_name(attempt.stream)) {
+    return {{Refusal::bad_name, "invalid app or stream name"}};
   }
-  if (const auto auth = check_auth(app.play_auth, stream, query, now); auth != AuthResult::ok) {
-    return {Refusal::unauthorized, "play auth failed: " + std::string(to_string(auth))};
+  const auto* app = config.find_app(attempt.app);
+  if (!app) return {{Refusal::unknown_app, "unknown app '" + std::string(attempt.app) + "'"}};
+  if (const auto auth = check_auth(app->play_auth, attempt.stream, attempt.query, attempt.now);
+      auth != AuthResult::ok) {
+    return {{Refusal::unauthorized, "play auth failed: " + std::string(to_string(auth))}, app};
   }
-  return {};
+  if (attempt.delivery == Delivery::flv && !app->flv_enabled) {
+    return {{Refusal::delivery_off, "HTTP-FLV is off for app '" + app->name + "'"}, app};
+  }
+  if (attempt.delivery == Delivery::hls && !app->hls.enabled) {
+    return {{Refusal::delivery_off, "HLS is off for app '" + app->name + "'"}, app};
+  }
+  return {{}, app};
 }
 
 }  // namespace liveorigin::access

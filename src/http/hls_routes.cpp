@@ -6,6 +6,7 @@
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/hub/names.hpp"
 #include "liveorigin/common/query.hpp"
+#include "play_refusal.hpp"
 
 namespace liveorigin::http {
 
@@ -57,7 +58,8 @@ std::string echoed_query(std::string_view query) {
 
 }  // namespace
 
-std::optional<Reply> hls_reply(hls::Library& library, const config::Config& config, const HlsRequest& request) {
+std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play_access, const config::Config& config,
+                               const HlsRequest& request) {
   const auto& target = request.target;
   if (target.segments.size() != 2) return std::nullopt;
   const auto& app_name = target.segments[0];
@@ -67,22 +69,20 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
   if (playlist_stream.empty() && segment_file.empty()) return std::nullopt;
 
   const auto stream = playlist_stream.empty() ? stream_of_segment(segment_file) : playlist_stream;
-  if (!hub::is_valid_name(app_name) || !hub::is_valid_name(stream)) {
-    return Reply::text(400, "invalid app or stream name\n");
+  // The playlist hands its own query on to every segment URI, so signed segment URLs verify alike.
+  const auto query = common::parse_query(target.query);
+  const auto admission =
+      play_access.admit_play(config, {app_name, stream, query, access::Delivery::hls, access::unix_now()});
+  if (!admission.ok()) {
+    auto reply = play_refusal(admission.decision);
+    if (reply.status == 404) {
+      reply.headers.emplace_back("Cache-Control", "no-cache");
+    } else {
+      spdlog::info("hls {}/{}: play refused: {}", log_text(app_name), log_text(stream), admission.decision.reason);
+    }
+    return reply;
   }
-  const auto* app = config.find_app(app_name);
-  if (!app) return not_found("unknown app '" + app_name + "'");
-  if (!app->hls.enabled) return not_found("HLS is off for app '" + app_name + "'");
   const hub::StreamKey key{app_name, std::string(stream)};
-
-  // play auth: check `target.query` for `key` here, before anything is served. The
-  // playlist hands its own query on to every segment URI, so signed segment URLs verify alike.
-  if (const auto auth = access::check_auth(app->play_auth, key.name, common::parse_query(target.query),
-                                           access::unix_now());
-      auth != access::AuthResult::ok) {
-    spdlog::info("hls {}: play refused: {}", log_text(key.str()), access::to_string(auth));
-    return Reply::text(403, "forbidden: play auth failed: " + std::string(access::to_string(auth)) + "\n");
-  }
 
   if (!playlist_stream.empty()) {
     const auto snapshot = library.playlist(key);
@@ -90,7 +90,6 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
       return not_found(library.starting(key) ? "no segment yet: the stream started less than a fragment ago, retry"
                                              : "stream not found");
     }
-    const auto query = common::parse_query(target.query);
     auto session = query.find("session_id");
     if (session == query.end() || session->second.size() > kMaxSessionId) session = query.find("sid");
     if (session != query.end() && session->second.size() > kMaxSessionId) session = query.end();

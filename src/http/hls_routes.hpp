@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "liveorigin/access/access.hpp"
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hls/library.hpp"
 #include "liveorigin/http/reply.hpp"
@@ -19,6 +20,8 @@ struct HlsRequest {
 };
 
 // The reply for an HLS URL, or nullopt when the target is not one (another route may take it).
-std::optional<Reply> hls_reply(hls::Library& library, const config::Config& config, const HlsRequest& request);
+// Play is admitted by play_access.admit_play like every other way of playing.
+std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play_access, const config::Config& config,
+                               const HlsRequest& request);
 
 }  // namespace liveorigin::http

@@ -15,6 +15,7 @@
 #include "liveorigin/common/query.hpp"
 #include "hls_routes.hpp"
 #include "page_routes.hpp"
+#include "play_refusal.hpp"
 #include "request_target.hpp"
 #include "vod_routes.hpp"
 
@@ -105,7 +106,7 @@ class MediaRoutes final : public Routes {
     }
     if (services_.hls) {  // HLS playlists and segments, from memory (src/http/hls_routes.cpp)
       const auto peer_ip = connection.transport()->peer().ip;
-      if (auto reply = hls_reply(*services_.hls, config,
+      if (auto reply = hls_reply(*services_.hls, server_.access, config,
                                  {target, peer_ip, header(request, bhttp::field::user_agent)})) {
         connection.reply(std::move(*reply), keep_alive, head_only);
         return;
@@ -119,28 +120,24 @@ class MediaRoutes final : public Routes {
                 const std::string& query, bool head_only) {
     auto& context = connection.log_context();
     context += " " + log_text(app_name) + "/" + log_text(name);
-    if (!hub::is_valid_name(app_name) || !hub::is_valid_name(name)) {
-      spdlog::warn("{}: refused: invalid app or stream name", context);
-      connection.reply(Reply::text(400, "invalid app or stream name\n"), false, head_only);
+    const auto& config = connection.config();
+    const auto query_params = common::parse_query(query);
+    const auto admission = server_.access.admit_play(
+        config, {app_name, name, query_params, access::Delivery::flv, access::unix_now()});
+    if (!admission.ok()) {
+      const auto& decision = admission.decision;
+      if (play_refusal_status(decision) == 404) {
+        spdlog::debug("{}: flv: {}", context, log_text(decision.reason));
+      } else {
+        spdlog::warn("{}: flv play refused: {}", context, decision.reason);
+      }
+      connection.reply(play_refusal(decision), false, head_only);
       return;
     }
-    const auto& config = connection.config();
-    const auto* app = config.find_app(app_name);
-    if (app) {
-      const auto decision = server_.access.check_play(*app, name, common::parse_query(query), access::unix_now());
-      if (!decision.ok()) {
-        spdlog::warn("{}: flv play refused: {}", context, decision.reason);
-        connection.reply(Reply::text(403, "forbidden: " + decision.reason + "\n"), false, head_only);
-        return;
-      }
-    }
-    auto stream = app && app->flv_enabled ? server_.hub.find({app_name, name}) : nullptr;
+    auto stream = server_.hub.find({app_name, name});
     if (!stream) {
-      const std::string why = !app                ? "unknown app '" + app_name + "'"
-                              : !app->flv_enabled ? "HTTP-FLV is off for app '" + app_name + "'"
-                                                  : std::string("stream not found");
-      spdlog::debug("{}: flv: {}", context, log_text(why));
-      connection.reply(Reply::text(404, why + "\n"), false, head_only);
+      spdlog::debug("{}: flv: stream not found", context);
+      connection.reply(Reply::text(404, "stream not found\n"), false, head_only);
       return;
     }
     const bool unknown = !stream->has_audio() && !stream->has_video();

@@ -22,6 +22,7 @@
 #include "liveorigin/record/recording_file.hpp"
 #include "liveorigin/common/query.hpp"
 #include "liveorigin/http/reply.hpp"
+#include "play_refusal.hpp"
 
 namespace liveorigin::http {
 
@@ -129,7 +130,7 @@ std::string real_path(const std::string& p) {
 
 }  // namespace
 
-void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, const access::Access& access,
+void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, const access::Access& play_access,
                net::ServerStats& stats, const VodRequest& request, std::function<void(bool)> done) {
   const auto& seg = request.target.segments;
   // Names are checked before any path is built: raw segments, so "%2e%2e" or "%2f" fail the name
@@ -140,14 +141,15 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
   const std::string context = "vod " + log_text(seg[1]) + "/" + log_text(seg[2]) + "/" + log_text(seg[3]);
-  // A recording is played like the live stream it came from: the same play auth check.
-  const auto* app = config.find_app(seg[1]);
-  if (!app) {
-    spdlog::debug("{}: unknown app", context);
-    return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
-  }
-  if (const auto decision = access.check_play(*app, seg[2], common::parse_query(request.target.query), access::unix_now());
-      !decision.ok()) {
+  // A recording is played like the live stream it came from: admitted like any other play.
+  const auto query = common::parse_query(request.target.query);
+  const auto admission = play_access.admit_play(config, {seg[1], seg[2], query, access::Delivery::vod, access::unix_now()});
+  if (!admission.ok()) {
+    const auto& decision = admission.decision;
+    if (play_refusal_status(decision) != 403) {
+      spdlog::debug("{}: {}", context, log_text(decision.reason));
+      return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
+    }
     spdlog::warn("{}: refused: {}", context, decision.reason);
     return send_error(std::move(writer), stats, 403, "forbidden: " + decision.reason + "\n", "", request,
                       std::move(done));

@@ -27,8 +27,8 @@ struct VodRequest {
 
 // Answers the request through `writer` (an error status, or the file streamed in chunks, under
 // limits.idle_timeout), then calls done(keep_alive) so the session reads its next request, or
-// closes when false. Unknown app: 404; refused by access.check_play: 403.
-void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, const access::Access& access,
+// closes when false. Admitted by play_access.admit_play: a bad name, an unknown app: 404; play auth: 403.
+void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& config, const access::Access& play_access,
                net::ServerStats& stats, const VodRequest& request, std::function<void(bool)> done);
 
 }  // namespace liveorigin::http

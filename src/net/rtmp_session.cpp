@@ -53,6 +53,23 @@ rtmp::Limits codec_limits(const config::Limits& limits) {
   return out;
 }
 
+// What a connection does after connect: one role at a time, so no flag can contradict another.
+struct Undecided {};  // connected; neither publishing nor playing (yet, or again after a publish)
+struct Publishing {
+  hub::Publication publication;
+  std::uint32_t stream_id = 0;
+  Clock::time_point last_media;
+};
+struct WaitingToPlay {  // admitted; the stream is not live yet (limits.play_wait)
+  std::uint32_t stream_id = 0;
+  std::string stream;
+  Clock::time_point deadline;
+};
+struct Playing {
+  std::uint32_t stream_id = 0;
+};
+using Role = std::variant<Undecided, Publishing, WaitingToPlay, Playing>;
+
 class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
  public:
   RtmpSession(ServerContext& server, std::shared_ptr<Transport> transport, Shard& shard, ConnectionCount place)
@@ -178,8 +195,12 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     return "invalid stream name";
   }
 
+  template <typename R>
+  bool is() const { return std::holds_alternative<R>(role_); }
+  Publishing* publishing() { return std::get_if<Publishing>(&role_); }
+
   void handle(rtmp::PublishEvent& e) {
-    if (!app_ || publishing_ || playing_) {
+    if (!app_ || !is<Undecided>()) {
       codec_.reject_publish(e.stream_id, "NetStream.Publish.BadName", "publish not allowed here");
       close_soon("bad publish");
       return;
@@ -238,16 +259,14 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       spdlog::warn("{}: takes the stream over from {} (no media for {} s: stale_publisher)", context_,
                    result.claim.replaced->ip, config_->limits.stale_publisher);
     }
-    publishing_ = std::move(result.publication);
-    publish_stream_id_ = stream_id;
-    last_media_ = Clock::now();
+    role_ = Publishing{std::move(result.publication), stream_id, Clock::now()};
     codec_.accept_publish(stream_id, name);
     sender_->set_log_context(context_);
     spdlog::info("{}: publish started", context_);
   }
 
   void handle(rtmp::PlayEvent& e) {
-    if (!app_ || publishing_ || playing_) {
+    if (!app_ || !is<Undecided>()) {
       codec_.reject_play(e.stream_id, "NetStream.Play.Failed", "play not allowed here");
       close_soon("bad play");
       return;
@@ -258,26 +277,28 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("invalid name");
       return;
     }
-    const auto decision = server_.access.check_play(*app_, e.stream, merged_query(e.query), unix_now());
-    if (!decision.ok()) {
-      spdlog::warn("{}: play refused: {}", context_, decision.reason);
-      codec_.reject_play(e.stream_id, "NetStream.Play.Rejected", decision.reason);
+    const auto query = merged_query(e.query);
+    const auto admission =
+        server_.access.admit_play(*config_, {app_name_, e.stream, query, access::Delivery::rtmp, unix_now()});
+    if (!admission.ok()) {
+      spdlog::warn("{}: play refused: {}", context_, admission.decision.reason);
+      codec_.reject_play(e.stream_id, "NetStream.Play.Rejected", admission.decision.reason);
       close_soon("play refused");
       return;
     }
-    pending_play_ = PendingPlay{e.stream_id, e.stream, Clock::now() + seconds(config_->limits.play_wait)};
+    role_ = WaitingToPlay{e.stream_id, e.stream, Clock::now() + seconds(config_->limits.play_wait)};
     try_play();
   }
 
   // Starts a pending play if its stream is live; refuses it once play_wait has passed.
   void try_play() {
-    auto& play = *pending_play_;
+    const auto play = std::get<WaitingToPlay>(role_);  // a copy: role_ changes below
     auto stream = server_.hub.find({app_name_, play.stream});
     if (!stream) {
       if (Clock::now() < play.deadline) return;  // the tick tries again
       spdlog::info("{}: play refused: stream not found", context_);
       codec_.reject_play(play.stream_id, "NetStream.Play.StreamNotFound", "stream not found");
-      pending_play_.reset();
+      role_ = Undecided{};
       close_soon("stream not found");
       return;
     }
@@ -286,8 +307,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     }
     codec_.accept_play(play.stream_id, play.stream);
     flush();
-    playing_ = true;
-    play_stream_id_ = play.stream_id;
+    role_ = Playing{play.stream_id};
     sender_->set_end_handler([weak = weak_from_this(), stream_id = play.stream_id, name = play.stream] {
       auto self = weak.lock();
       if (!self) return;
@@ -299,25 +319,34 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     sender_->set_log_context(context_);
     sender_->count_as_player(stream->stats(), hub::PlayProtocol::rtmp);
     stream->subscribe(shard_, sender_);
-    pending_play_.reset();
     spdlog::info("{}: play started", context_);
   }
 
   void handle(rtmp::MediaEvent& e) {
-    if (!publishing_ || e.stream_id != publish_stream_id_) return;
-    last_media_ = Clock::now();
-    publishing_.publish(media::make_packet(e.type, e.timestamp, e.body));
+    auto* publisher = publishing();
+    if (!publisher || e.stream_id != publisher->stream_id) return;
+    publisher->last_media = Clock::now();
+    publisher->publication.publish(media::make_packet(e.type, e.timestamp, e.body));
   }
 
   void handle(rtmp::CloseStreamEvent& e) {
-    if (publishing_ && e.stream_id == publish_stream_id_) stop_publishing("closed");
-    if (playing_ && e.stream_id == play_stream_id_) close_soon("player closed the stream");
+    if (const auto* publisher = publishing(); publisher && e.stream_id == publisher->stream_id) {
+      stop_publishing("closed");
+    }
+    if (const auto* player = std::get_if<Playing>(&role_); player && e.stream_id == player->stream_id) {
+      close_soon("player closed the stream");
+    }
   }
 
+  // Ends the publication (observers are told why) and leaves the connection undecided: an encoder
+  // may publish again on it.
   void stop_publishing(const std::string& reason) {
-    if (!publishing_) return;
-    spdlog::info("{}: publish ended ({}), {} bytes in", context_, reason, publishing_.stream().bytes_in());
-    publishing_.end(reason);
+    auto* publisher = publishing();
+    if (!publisher || !publisher->publication) return;
+    auto& publication = publisher->publication;
+    spdlog::info("{}: publish ended ({}), {} bytes in", context_, reason, publication.stream().bytes_in());
+    publication.end(reason);
+    role_ = Undecided{};
   }
 
   void tick() {
@@ -327,7 +356,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       if (ec || !self || self->finished_) return;
       self->check_timers();
       // A player has no deadline left (its sender watches its writes): no timer per player.
-      if (!self->finished_ && !self->playing_) self->tick();
+      if (!self->finished_ && !self->is<Playing>()) self->tick();
     });
   }
 
@@ -343,7 +372,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     // Connected but neither publishing nor playing (a client that goes quiet after connect, or
     // the end of a publish on a connection left open): such a session would hold a place in
     // max_connections for nothing.
-    if (codec_.connected() && !publishing_ && !playing_ && !pending_play_) {
+    if (codec_.connected() && is<Undecided>()) {
       if (!idle_since_) {
         idle_since_ = now;
       } else if (now - *idle_since_ > seconds(limits.handshake_timeout)) {
@@ -356,12 +385,12 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     } else {
       idle_since_.reset();
     }
-    if (publishing_ && now - last_media_ > seconds(limits.publish_timeout)) {
+    if (const auto* publisher = publishing(); publisher && now - publisher->last_media > seconds(limits.publish_timeout)) {
       spdlog::warn("{}: publisher sent nothing for {} s, cutting it", context_, limits.publish_timeout);
       finish("timeout");
       return;
     }
-    if (pending_play_) {
+    if (is<WaitingToPlay>()) {
       try_play();
       flush();
       if (closing_) finish(close_reason_);
@@ -374,7 +403,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     finished_ = true;
     stop_publishing(reason);
     timer_.cancel();
-    if (playing_) spdlog::info("{}: player left ({}), {} bytes sent", context_, reason, sender_->bytes_sent());
+    if (is<Playing>()) spdlog::info("{}: player left ({}), {} bytes sent", context_, reason, sender_->bytes_sent());
     spdlog::debug("{}: session ends: {}", context_, reason);
     sender_->close_after_flush();
   }
@@ -399,18 +428,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::string app_name_;
   common::Query connect_query_;
 
-  hub::Publication publishing_;
-  std::uint32_t publish_stream_id_ = 0;
-  Clock::time_point last_media_;
-
-  struct PendingPlay {
-    std::uint32_t stream_id;
-    std::string stream;
-    Clock::time_point deadline;
-  };
-  std::optional<PendingPlay> pending_play_;
-  bool playing_ = false;
-  std::uint32_t play_stream_id_ = 0;
+  Role role_;
 
   bool closing_ = false;
   std::string close_reason_;

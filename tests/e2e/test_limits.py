@@ -1,4 +1,4 @@
-"""Limits against bad clients (issue 7, PRODUCT.md section 8): each limit refuses or cuts the
+"""Limits against bad clients (PRODUCT.md section 8): each limit refuses or cuts the
 misbehaving peer with a log line naming it and a liveorigin_refusals_total{reason} count, while a
 normal ffmpeg publish + player beside it keeps working and the server's RSS stays bounded.
 
@@ -337,8 +337,10 @@ def test_slow_player_skips_to_the_next_key_frame(servers, clients):
     tags = []
     try:
         # About 10 tags per second against the stream's ~68: the backlog grows until it is cut.
+        # Its own skip: on a loaded machine the ffmpeg player may be skipped too, on its join burst.
+        own_skip = f"http {HOST}:{slow.sock.getsockname()[1]} live/ok: player too slow"
         deadline = time.monotonic() + 90
-        while "player too slow" not in server.log_text():
+        while own_skip not in server.log_text():
             assert time.monotonic() < deadline, f"the slow player was never skipped\n{server.log_tail()}"
             tags.append(slow.read_tag())
             time.sleep(0.1)

@@ -1,12 +1,15 @@
 // The access decisions of the network threads: may this publish / play go ahead? Auth is checked
 // against the session's config snapshot; stream status and channels come from an in-memory copy of
 // the store (loaded at start, updated by the API), so no network thread ever waits for SQLite.
+// Every way of playing (RTMP, HTTP-FLV, HLS, recordings) is admitted by the one admit_play: a pure
+// step that unit tests reach without sockets.
 #pragma once
 
 #include <cstdint>
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "liveorigin/access/signing.hpp"
@@ -17,10 +20,27 @@ namespace liveorigin::access {
 
 // Why a publish or play is refused; ok() when it is not.
 struct Decision {
-  enum class Refusal { none, bad_name, unauthorized, disabled, unknown_channel };
+  enum class Refusal { none, bad_name, unknown_app, delivery_off, unauthorized, disabled, unknown_channel };
   Refusal refusal = Refusal::none;
   std::string reason;  // for the log line and the client's description
   bool ok() const { return refusal == Refusal::none; }
+};
+
+// How a player asks for a stream. Each is admitted the same way; only its own switch differs.
+enum class Delivery { rtmp, flv, hls, vod };
+
+struct PlayAttempt {
+  std::string_view app;
+  std::string_view stream;
+  const Query& query;  // the request's query (RTMP: the stream name's over tcUrl's)
+  Delivery delivery;
+  std::int64_t now;  // Unix seconds
+};
+
+struct PlayAdmission {
+  Decision decision;
+  const config::AppConfig* app = nullptr;  // the app, once it is known (also on a later refusal)
+  bool ok() const { return decision.ok(); }
 };
 
 class Access {
@@ -38,9 +58,9 @@ class Access {
   // Name rule, push auth, stream status and (channel mode) the channel list. now: Unix seconds.
   Decision check_publish(const config::AppConfig& app, const std::string& stream, const Query& query,
                          std::int64_t now) const;
-  // Name rule and play auth.
-  Decision check_play(const config::AppConfig& app, const std::string& stream, const Query& query,
-                      std::int64_t now) const;
+  // Name rule, the app, play auth, then whether the app serves this delivery (HTTP-FLV and HLS
+  // can be off): in that order, so an app's switches are not told to an unsigned request.
+  PlayAdmission admit_play(const config::Config& config, const PlayAttempt& attempt) const;
 
  private:
   mutable std::shared_mutex mutex_;  // taken per publish/play attempt and API change, never per packet

@@ -1,4 +1,4 @@
-// The hardening limits of the config (issue 7): defaults, parsing, ranges.
+// The hardening limits of the config: defaults, parsing, ranges.
 #include <gtest/gtest.h>
 
 #include "liveorigin/config/config.hpp"

@@ -1,4 +1,4 @@
-// Refusal counters and the per-address connection count (issue 7).
+// Refusal counters and the per-address connection count.
 #include <gtest/gtest.h>
 
 #include <string_view>

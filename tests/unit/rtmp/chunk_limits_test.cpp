@@ -1,4 +1,4 @@
-// The chunk reader's limits (issue 7): each refusal is a LimitError saying which limit, so the
+// The chunk reader's limits: each refusal is a LimitError saying which limit, so the
 // server can count it by reason.
 #include <gtest/gtest.h>
 
