@@ -26,8 +26,10 @@
 # SERVERS may also name ideal-nodelay, ideal-cork, ideal-b20 (20 ms batches), liveorigin-hls, and a
 # liveorigin server with a suffix -wMS for its write_interval in ms (liveorigin-rtmp-w0: each packet
 # written at once; without the suffix: the default of the config). LIVEORIGIN [$BUILD/liveorigin]
-# picks the binary (to compare two builds). A suffix -x2 runs liveorigin with workers: 2 on both
-# cores (the generator still on GEN_CPU, sharing one of them): how throughput scales.
+# picks the binary; a liveorigin server named with the suffix -B runs LIVEORIGIN_B instead, so two
+# builds are measured in the same run (SERVERS="liveorigin-flv liveorigin-flv-B"). A suffix -x2
+# runs liveorigin with workers: 2 on both cores (the generator still on GEN_CPU, sharing one of
+# them): how throughput scales.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -168,7 +170,9 @@ apps:
 limits: { max_connections: 30000, max_connections_per_ip: 30000 }
 log: { level: warn }
 EOF
-      "${RUN[@]}" "$cpus" "$LIVEORIGIN" -c "$dir/liveorigin.yaml" >"$dir/server.log" 2>&1 &
+      local binary=$LIVEORIGIN
+      [[ $name == *-B ]] && binary=${LIVEORIGIN_B:?LIVEORIGIN_B names the second build}
+      "${RUN[@]}" "$cpus" "$binary" -c "$dir/liveorigin.yaml" >"$dir/server.log" 2>&1 &
       SERVER_PID=$!
       wait_port "$RTMP_PORT"; wait_port "$HTTP_PORT"
       ;;

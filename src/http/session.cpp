@@ -104,9 +104,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return;
     }
     const auto space = buffer_.prepare(kReadSize);
+    reading_ = true;
     transport_->async_read_some(
         std::span<std::uint8_t>(static_cast<std::uint8_t*>(space.data()), space.size()),
         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+          self->reading_ = false;
           if (!ec) {
             self->buffer_.commit(n);
             self->parse();
@@ -137,6 +139,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return;
     }
     routes_.handle(*this, parser_->get());
+    // A live FLV player keeps its session for hours and reads nothing more through it: give the
+    // read buffer back (the next request of a kept-alive connection takes a new one).
+    if (!reading_ && buffer_.size() == 0) buffer_.shrink_to_fit();
   }
 
   void close() {
@@ -155,6 +160,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   asio::steady_timer timer_;
   std::string context_;
   boost::beast::flat_buffer buffer_;
+  bool reading_ = false;  // a read into buffer_ is under way: its memory must stay
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<net::WriteWatch> writer_;
 };
