@@ -6,10 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include "liveorigin/net/connection_count.hpp"
-#include "liveorigin/net/tls_transport.hpp"
 #include "liveorigin/net/plain_transport.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "liveorigin/net/tls_transport.hpp"
 
 namespace liveorigin::net {
 
