@@ -330,6 +330,9 @@ def test_api_tls_only_and_channel_urls_keep_tls(servers, certs):
     assert created["push_url"] == f"rtmps://{HOST}:{port_of(server, 'rtmps')}/ch/c1", created
     assert created["play_urls"]["flv"] == f"https://{HOST}:{port_of(server, 'https')}/ch/c1.flv", created
     assert created["play_urls"]["hls"] == f"https://{HOST}:{port_of(server, 'https')}/ch/c1.m3u8", created
+    # The console served over TLS plays from the media port over TLS.
+    status, _, body = https_request(api, "/console/media.json", certs)
+    assert status == 200 and json.loads(body)["media_origin"] == f"https://{HOST}:{port_of(server, 'https')}", body
 
 
 def test_check_config_loads_the_certificate_files(liveorigin_bin, certs, tmp_path):
