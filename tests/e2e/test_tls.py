@@ -349,3 +349,27 @@ def test_check_config_loads_the_certificate_files(liveorigin_bin, certs, tmp_pat
     missing = good_config_text(tmp_path, tls_config(certs, main=(str(tmp_path / "nope.pem"), certs.a[1])))
     rc, out = check_config(liveorigin_bin, write_config(tmp_path, missing))
     assert rc != 0 and "nope.pem" in out, out
+
+
+def test_tls_connections_count_in_the_limits_from_their_accept(servers, certs):
+    server = servers.start({**tls_config(certs), "limits": {"max_connections_per_ip": 2}})
+    https = port_of(server, "https")
+    context = client_context(certs)
+    # The harness's own probes of the ports are gone first.
+    wait_for(lambda: metric(plain_metrics(server), "liveorigin_connections") == 0, 10, "no open connections")
+    held = []
+    try:
+        # One connection mid-handshake (nothing sent) and one done: both take a place.
+        held.append(socket.create_connection((HOST, https), timeout=10))
+        held.append(context.wrap_socket(socket.create_connection((HOST, https), timeout=10), server_hostname="a.test"))
+        wait_for(lambda: metric(plain_metrics(server), "liveorigin_connections") >= 2, 10, "two open connections")
+        with socket.create_connection((HOST, port_of(server, "rtmps")), timeout=10) as third:
+            try:
+                closed = third.recv(1) == b""
+            except ConnectionResetError:
+                closed = True
+        assert closed, "a third connection from the address was not refused"
+        assert metric(plain_metrics(server), 'liveorigin_refusals_total{reason="max_connections_per_ip"}') >= 1
+    finally:
+        for s in held:
+            s.close()
