@@ -108,11 +108,12 @@ class ApiRoutes final : public http::Routes {
     request.body = message.body();
     request.client_ip = ip;
     request.host = std::string(http::header(message, bhttp::field::host));
+    request.secure = connection.transport()->secure();
 
     // The console's files hold no data: no token (src/api/console_routes.cpp). HEAD as GET.
     if (message.method() == bhttp::verb::get || head) {
       if (auto page = console_reply(config, {request.path, request.host, http::header(message, bhttp::field::if_none_match),
-                                             http::header(message, bhttp::field::accept_encoding)})) {
+                                             http::header(message, bhttp::field::accept_encoding), request.secure})) {
         http::Reply reply;
         reply.status = page->status;
         reply.content_type = page->content_type;
@@ -196,13 +197,14 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(const config::Endpoint& endpoint, const Router& router, config::ConfigStore& config,
-                     net::ServerStats& stats)
+                     net::ServerStats& stats, net::CertificateStore* tls)
     : impl_(std::make_unique<Impl>(router, config, stats)) {
   impl_->listener = std::make_shared<net::Listener>(
       impl_->context, config, stats, net::Listener::Tally{impl_->connections, impl_->peers}, endpoint, "api",
       [impl = impl_.get()](std::shared_ptr<net::Transport> transport, net::ConnectionCount place) {
         http::start_session(std::move(transport), std::move(place), impl->config, impl->stats, impl->routes);
-      });
+      },
+      tls);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -50,11 +50,15 @@ std::int64_t validity(const json& value) {
 
 json channel_json(const config::Config& snapshot, const config::AppConfig& app, const store::Channel& channel,
                   const Request& request, std::int64_t valid_for, bool online) {
-  const auto host = public_host(request, snapshot.server.rtmp);
-  const auto rtmp = "rtmp://" + host + ":" + std::to_string(snapshot.server.rtmp.port) + "/" + app.name + "/" +
-                    channel.id;
-  const auto http = "http://" + public_host(request, snapshot.server.http) + ":" +
-                    std::to_string(snapshot.server.http.port) + "/" + app.name + "/" + channel.id;
+  // Asked over TLS: the TLS ports where they are open, so the URLs keep the request's security.
+  const bool rtmps = request.secure && snapshot.server.rtmps.has_value();
+  const bool https = request.secure && snapshot.server.https.has_value();
+  const auto& rtmp_listen = rtmps ? *snapshot.server.rtmps : snapshot.server.rtmp;
+  const auto& http_listen = https ? *snapshot.server.https : snapshot.server.http;
+  const auto rtmp = std::string(rtmps ? "rtmps://" : "rtmp://") + public_host(request, rtmp_listen) + ":" +
+                    std::to_string(rtmp_listen.port) + "/" + app.name + "/" + channel.id;
+  const auto http = std::string(https ? "https://" : "http://") + public_host(request, http_listen) + ":" +
+                    std::to_string(http_listen.port) + "/" + app.name + "/" + channel.id;
   const auto expires_at = access::unix_now() + valid_for;
   return {{"id", channel.id},
           {"app", app.name},

@@ -16,7 +16,7 @@ ConsoleReply not_found() {
 
 }  // namespace
 
-std::string media_origin(std::string_view host_header, const config::Endpoint& http) {
+std::string media_origin(std::string_view host_header, const config::Endpoint& http, std::string_view scheme) {
   std::string host(host_header);
   if (!host.empty() && host.front() == '[') {
     host = host.substr(0, host.find(']') + 1);
@@ -31,14 +31,16 @@ std::string media_origin(std::string_view host_header, const config::Endpoint& h
       std::string::npos) {
     host = "127.0.0.1";
   }
-  return "http://" + host + ":" + std::to_string(http.port);
+  return std::string(scheme) + "://" + host + ":" + std::to_string(http.port);
 }
 
 std::optional<ConsoleReply> console_reply(const config::Config& config, const ConsoleRequest& request) {
   const auto path = request.path;
   if (path == "/console") return ConsoleReply{308, "text/plain", {{"Location", "/console/"}}, "see /console/\n"};
   if (!path.starts_with(kPrefix)) return std::nullopt;
-  const auto origin = media_origin(request.host, config.server.http);
+  // A console served over TLS plays from the media port over TLS (a page may not load plain media).
+  const auto origin = request.secure && config.server.https ? media_origin(request.host, *config.server.https, "https")
+                                                            : media_origin(request.host, config.server.http);
   if (path == "/console/media.json") {
     // Where the page finds play links and recordings: the media port, as this browser reaches it.
     return ConsoleReply{200, "application/json", {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}},

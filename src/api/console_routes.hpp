@@ -17,6 +17,7 @@ struct ConsoleRequest {
   std::string_view host;  // the Host header
   std::string_view if_none_match;
   std::string_view accept_encoding;
+  bool secure = false;  // the console was asked for over TLS
 };
 
 struct ConsoleReply {
@@ -27,7 +28,7 @@ struct ConsoleReply {
 };
 
 // The origin of the media port as the browser reaches it: the request's host, the media port.
-std::string media_origin(std::string_view host_header, const config::Endpoint& http);
+std::string media_origin(std::string_view host_header, const config::Endpoint& http, std::string_view scheme = "http");
 
 // The reply for a GET of a console URL (/console, /console/, /console/FILE, /console/media.json),
 // or nullopt for any other path.

@@ -1,4 +1,5 @@
 // liveorigin: a live-streaming origin server. RTMP in; RTMP and HTTP-FLV out.
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/net/certificate_store.hpp"
 #include "server.hpp"
 
 namespace {
@@ -57,10 +59,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
+  // The certificate files are part of the config: unreadable, not PEM, or a key that is not the
+  // certificate's is a config error (and refuses the start).
+  if (config.server.tls.configured()) {
+    try {
+      liveorigin::net::CertificateSet check(config.server.tls);
+    } catch (const liveorigin::net::TlsError& e) {
+      std::fprintf(stderr, "%s:%d: server.tls: %s\n", config_path.c_str(), e.line, e.what());
+      return 1;
+    }
+  }
   if (check_only) {
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }
+  // OpenSSL writes to TLS sockets with write(): a peer gone must be an EPIPE, not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
   liveorigin::setup_logging(config.log_level);
   raise_fd_limit();
   liveorigin::app::Server server(std::move(config), config_path);

@@ -18,6 +18,7 @@
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/http/media_http.hpp"
 #include "liveorigin/hub/hub.hpp"
+#include "liveorigin/net/certificate_store.hpp"
 #include "liveorigin/net/listener.hpp"
 #include "liveorigin/net/rtmp_session.hpp"
 #include "liveorigin/net/server_context.hpp"
@@ -52,8 +53,12 @@ struct Server::Parts {
   // shards, and give their place back to context.stats as they go.
   net::Shards shards;
   HlsObserver hls;  // HLS outputs per publish; its library answers the media HTTP routes
+  // server.tls, when configured: before the listeners that use it.
+  std::unique_ptr<net::CertificateStore> certificates;
   std::shared_ptr<net::Listener> rtmp;
   std::shared_ptr<net::Listener> http;
+  std::shared_ptr<net::Listener> rtmps;  // null unless server.rtmps.listen is set
+  std::shared_ptr<net::Listener> https;  // null unless server.https.listen is set
   asio::signal_set signals;
   asio::steady_timer grace;
   bool stopping = false;
@@ -84,7 +89,8 @@ struct Server::Parts {
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
     api::add_app_routes(router, *management);
-    api = std::make_unique<api::ApiServer>(config.server.api, router, store, context.stats);
+    api = std::make_unique<api::ApiServer>(config.server.api, router, store, context.stats,
+                                           config.server.api_tls ? certificates.get() : nullptr);
     api->every(std::chrono::seconds(1), [m = management.get()] { m->sample(); });
   }
 
@@ -148,10 +154,32 @@ struct Server::Parts {
     keep(next.server.rtmp, current.server.rtmp, "server.rtmp");
     keep(next.server.http, current.server.http, "server.http");
     keep(next.server.api, current.server.api, "server.api.listen");
+    keep(next.server.rtmps, current.server.rtmps, "server.rtmps");
+    keep(next.server.https, current.server.https, "server.https");
+    keep(next.server.api_tls, current.server.api_tls, "server.api.tls");
+    keep(next.server.tls.ktls, current.server.tls.ktls, "server.tls.ktls");
     keep(next.server.data_dir, current.server.data_dir, "server.data_dir");
     keep(next.server.workers, current.server.workers, "server.workers");
     keep(next.server.write_interval, current.server.write_interval, "server.write_interval");
     if (!kept.empty()) spdlog::warn("reload: {} change only on restart; kept as running", fmt::join(kept, ", "));
+  }
+
+  // The certificate files again (certbot renews them in place): new connections get them; a file
+  // that does not load keeps the running certificates. The TLS settings in force stay those of the
+  // certificates served.
+  void reload_certificates(config::Config& next) {
+    if (!certificates) return;  // no TLS port: nothing to serve them on until a restart
+    if (!next.server.tls.configured()) {
+      spdlog::warn("reload: server.tls is gone but TLS ports are open (restart to close them); keeping the certificates");
+      next.server.tls = store.get()->server.tls;
+      return;
+    }
+    if (auto error = certificates->reload(next.server.tls); !error.empty()) {
+      spdlog::error("reload: TLS certificates refused, keeping the running ones: {}", error);
+      next.server.tls = store.get()->server.tls;
+      return;
+    }
+    spdlog::info("reload: TLS certificates loaded for new connections");
   }
 
   // A new snapshot for new sessions; live sessions keep theirs. A bad file changes nothing.
@@ -159,6 +187,7 @@ struct Server::Parts {
     try {
       auto next = config::load_config_file(config_path);
       keep_restart_only_keys(next, *store.get());
+      reload_certificates(next);
       if (!setup_logging(next.log_level)) spdlog::warn("reload: unknown log level '{}'", next.log_level);
       store.set(std::move(next));
       spdlog::info("reload: {} applied to new sessions", config_path);
@@ -173,8 +202,8 @@ struct Server::Parts {
     if (stopping) return;
     stopping = true;
     spdlog::info("signal {}: shutting down", signal);
-    rtmp->close();
-    http->close();
+    for (auto* listener : {&rtmp, &http, &rtmps, &https})
+      if (*listener) (*listener)->close();
     for (const auto& stream : hub.streams()) stream->stop("shutdown");
     grace.expires_after(std::chrono::milliseconds(500));
     grace.async_wait([this](const boost::system::error_code&) { shards.stop(); });
@@ -197,22 +226,28 @@ int Server::run() {
   }
   p.context.hub.add_observer(&p.hls);
   try {
+    if (config->server.tls.configured()) p.certificates = std::make_unique<net::CertificateStore>(config->server.tls);
     p.build_management(*config);
     p.build_notifier();
     p.build_recording(*config);
-    p.rtmp = std::make_shared<net::Listener>(
-        p.context, config->server.rtmp, "rtmp",
-        [&context = p.context](std::shared_ptr<net::Transport> transport, net::Shard& shard,
-                               net::ConnectionCount place) {
-          net::start_rtmp_session(context, std::move(transport), shard, std::move(place));
-        });
+    const auto rtmp_handler = [&context = p.context](std::shared_ptr<net::Transport> transport, net::Shard& shard,
+                                                     net::ConnectionCount place) {
+      net::start_rtmp_session(context, std::move(transport), shard, std::move(place));
+    };
+    p.rtmp = std::make_shared<net::Listener>(p.context, config->server.rtmp, "rtmp", rtmp_handler);
+    if (config->server.rtmps)
+      p.rtmps = std::make_shared<net::Listener>(p.context, *config->server.rtmps, "rtmps", rtmp_handler,
+                                                p.certificates.get());
     p.media_routes = http::media_routes(p.context, http::MediaServices{&p.hls.library()});
-    p.http = std::make_shared<net::Listener>(
-        p.context, config->server.http, "http",
-        [&context = p.context, &routes = *p.media_routes](std::shared_ptr<net::Transport> transport,
-                                                            net::Shard& shard, net::ConnectionCount place) {
-          http::start_session(std::move(transport), std::move(place), context.config, context.stats, routes, &shard);
-        });
+    const auto http_handler = [&context = p.context, &routes = *p.media_routes](
+                                  std::shared_ptr<net::Transport> transport, net::Shard& shard,
+                                  net::ConnectionCount place) {
+      http::start_session(std::move(transport), std::move(place), context.config, context.stats, routes, &shard);
+    };
+    p.http = std::make_shared<net::Listener>(p.context, config->server.http, "http", http_handler);
+    if (config->server.https)
+      p.https = std::make_shared<net::Listener>(p.context, *config->server.https, "https", http_handler,
+                                                p.certificates.get());
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;
@@ -221,8 +256,8 @@ int Server::run() {
   p.signals.add(SIGTERM);
   p.signals.add(SIGHUP);
   p.wait_for_signal();
-  p.rtmp->start();
-  p.http->start();
+  for (auto* listener : {&p.rtmp, &p.http, &p.rtmps, &p.https})
+    if (*listener) (*listener)->start();
   p.api->start();
   spdlog::info("liveorigin running with {} worker thread(s)", p.shards.size());
   p.shards.start();

@@ -325,18 +325,70 @@ void check_api_token(MapReader& api, const ServerConfig& s) {
                          "address (" + s.api.host + ")");
 }
 
+// `listen: ""` (or no listen) leaves the listener off.
+void read_optional_listen(MapReader& r, std::optional<Endpoint>& out) {
+  const Entry* e = r.take("listen");
+  if (!e || read_string(r.context(), *e).empty()) return;
+  Endpoint endpoint;
+  try {
+    endpoint = parse_endpoint(read_string(r.context(), *e));
+  } catch (const ConfigError& error) {
+    r.context().fail(e->line(), quote_path(e->path) + ": " + error.what());
+  }
+  out = endpoint;
+}
+
+// One { cert, key } pair: both set, or neither (an empty section).
+void read_certificate(MapReader& r, TlsCertificate& out, int line) {
+  r.get_path("cert", out.cert);
+  r.get_path("key", out.key);
+  out.line = line;
+  if (out.cert.empty() != out.key.empty())
+    r.context().fail(line, quote_path(r.path()) + " needs both 'cert' (the chain) and 'key' (its private key)");
+}
+
+void read_tls(MapReader r, TlsConfig& tls) {
+  const int line = r.take("cert") ? r.take("cert")->line() : (r.take("key") ? r.take("key")->line() : 0);
+  read_certificate(r, tls.main, line);
+  r.get("ktls", tls.ktls);
+  if (const Entry* e = r.take("sni"); e && !e->value.IsNull()) {
+    if (!e->value.IsSequence()) r.context().fail(e->line(), quote_path(e->path) + " must be a list of { cert, key }");
+    for (std::size_t i = 0; i < e->value.size(); ++i) {
+      const YAML::Node item = e->value[i];
+      const int item_line = line_of(item) > 0 ? line_of(item) : e->line();
+      MapReader entry(r.context(), item, e->path + "[" + std::to_string(i) + "]", item_line);
+      TlsCertificate certificate;
+      read_certificate(entry, certificate, item_line);
+      if (certificate.cert.empty())
+        r.context().fail(item_line, quote_path(entry.path()) + " needs 'cert' and 'key'");
+      entry.finish();
+      tls.sni.push_back(std::move(certificate));
+    }
+    if (!tls.configured() && !tls.sni.empty())
+      r.context().fail(e->line(), "'server.tls.sni' needs a default certificate: set 'server.tls.cert' and 'server.tls.key'");
+  }
+  r.finish();
+}
+
 void read_server(MapReader r, ServerConfig& s) {
+  std::vector<std::pair<int, std::string>> tls_users;  // line and path of settings that need server.tls
+  const auto needs_tls = [&tls_users](const Entry* e) { tls_users.emplace_back(e->line(), e->path); };
   {
     MapReader rtmp = r.section("rtmp");
     read_listen(rtmp, s.rtmp);
     rtmp.finish();
   }
-  // RTMP over TLS is in the product's config (PRODUCT.md) but not served yet: a listener that is
-  // silently not there would be worse than refusing the config. Empty (`rtmps:`) is allowed.
-  if (const Entry* e = r.take("rtmps"); e && !e->value.IsNull()) {
-    r.context().fail(line_of(e->key),
-                     "'server.rtmps': RTMP over TLS is not available in this version; remove it, or put a TLS "
-                     "terminator (nginx stream, stunnel) in front of 'server.rtmp'");
+  {
+    MapReader rtmps = r.section("rtmps");
+    read_optional_listen(rtmps, s.rtmps);
+    if (s.rtmps) needs_tls(rtmps.take("listen"));
+    rtmps.finish();
+  }
+  {
+    MapReader https = r.section("https");
+    read_optional_listen(https, s.https);
+    if (s.https) needs_tls(https.take("listen"));
+    https.finish();
   }
   {
     MapReader http = r.section("http");
@@ -348,7 +400,16 @@ void read_server(MapReader r, ServerConfig& s) {
     read_listen(api, s.api);
     api.get_nonempty("token", s.api_token);  // empty would lock everyone out of the API
     check_api_token(api, s);
+    api.get("tls", s.api_tls);
+    if (s.api_tls) needs_tls(api.take("tls"));
     api.finish();
+  }
+  read_tls(r.section("tls"), s.tls);
+  // A TLS listener without a certificate could only fail every handshake.
+  for (const auto& [line, path] : tls_users) {
+    if (!s.tls.configured())
+      r.context().fail(line, quote_path(path) + " needs a certificate: set 'server.tls.cert' and "
+                                                "'server.tls.key' (e.g. certbot's fullchain.pem and privkey.pem)");
   }
   r.get_nonempty("data_dir", s.data_dir);
   r.get_path("data_dir", s.data_dir);  // read again for the control-character rule

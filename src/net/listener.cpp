@@ -1,5 +1,7 @@
 #include "liveorigin/net/listener.hpp"
 
+#include <cmath>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -7,14 +9,20 @@
 #include "liveorigin/net/plain_transport.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/shards.hpp"
+#include "liveorigin/net/tls_transport.hpp"
 
 namespace liveorigin::net {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-std::shared_ptr<Transport> make_transport(tcp::socket socket) {
-  return std::make_shared<PlainTransport>(std::move(socket));
+void make_transport(tcp::socket socket, const TransportSetup& setup, TransportReady ready) {
+  if (!setup.tls) {
+    ready(std::make_shared<PlainTransport>(std::move(socket)));
+    return;
+  }
+  const auto timeout = std::chrono::milliseconds(std::llround(setup.config->get()->limits.handshake_timeout * 1000));
+  accept_tls(std::move(socket), *setup.tls, timeout, *setup.stats, setup.name, std::move(ready));
 }
 
 namespace {
@@ -29,11 +37,17 @@ auto on_shard(Handler handler) {
 }
 }  // namespace
 
-Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler)
+Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler,
+                   CertificateStore* tls)
     : Listener(server.shards.at(0).context(), server.config, server.stats, &server.shards,
-               Tally{server.stats.connections, server.stats.peers}, endpoint, std::move(name),
-               on_shard([handler = std::move(handler)](tcp::socket socket, Shard& shard, ConnectionCount place) {
-                 handler(make_transport(std::move(socket)), shard, std::move(place));
+               Tally{server.stats.connections, server.stats.peers}, endpoint, name,
+               on_shard([handler = std::move(handler), setup = TransportSetup{tls, &server.config, &server.stats, name}](
+                            tcp::socket socket, Shard& shard, ConnectionCount place) {
+                 // The place is held through the handshake: a connection counts from its accept.
+                 auto held = std::make_shared<ConnectionCount>(std::move(place));
+                 make_transport(std::move(socket), setup, [handler, &shard, held](std::shared_ptr<Transport> transport) {
+                   handler(std::move(transport), shard, std::move(*held));
+                 });
                })) {}
 
 Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name,
@@ -43,10 +57,14 @@ Listener::Listener(ServerContext& server, const config::Endpoint& endpoint, std:
                on_shard(std::move(handler))) {}
 
 Listener::Listener(asio::io_context& context, config::ConfigStore& config, ServerStats& stats, Tally tally,
-                   const config::Endpoint& endpoint, std::string name, LoopHandler handler)
-    : Listener(context, config, stats, nullptr, tally, endpoint, std::move(name),
-               [handler = std::move(handler)](tcp::socket socket, Shard*, ConnectionCount place) {
-                 handler(make_transport(std::move(socket)), std::move(place));
+                   const config::Endpoint& endpoint, std::string name, LoopHandler handler, CertificateStore* tls)
+    : Listener(context, config, stats, nullptr, tally, endpoint, name,
+               [handler = std::move(handler), setup = TransportSetup{tls, &config, &stats, name}](
+                   tcp::socket socket, Shard*, ConnectionCount place) {
+                 auto held = std::make_shared<ConnectionCount>(std::move(place));
+                 make_transport(std::move(socket), setup, [handler, held](std::shared_ptr<Transport> transport) {
+                   handler(std::move(transport), std::move(*held));
+                 });
                }) {}
 
 Listener::Listener(asio::io_context& accept_context, config::ConfigStore& config, ServerStats& stats, Shards* shards,

@@ -79,10 +79,13 @@ class HttpError(Exception):
 class FlvClient:
     """GET an HTTP-FLV URL on a raw socket and read FLV tags from the body."""
 
-    def __init__(self, host, port, path, timeout=10.0, extra_headers=None):
+    def __init__(self, host, port, path, timeout=10.0, extra_headers=None, tls=None):
+        """TLS: an ssl.SSLContext to speak HTTPS with."""
         self.timeout = timeout
         self.connected_at = time.monotonic()
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self._buf = b""
         self._chunked = False
         self._chunk_left = 0

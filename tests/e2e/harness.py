@@ -58,7 +58,7 @@ def _scalar(v):
 
 
 def to_yaml(obj, indent=0):
-    """Block-style YAML for nested dicts of scalars (all our configs need)."""
+    """Block-style YAML for nested dicts of scalars and lists (all our configs need)."""
     lines = []
     pad = "  " * indent
     for k, v in obj.items():
@@ -68,6 +68,8 @@ def to_yaml(obj, indent=0):
                 lines.append(to_yaml(v, indent + 1))
             else:
                 lines.append(f"{pad}{k}: {{}}")
+        elif isinstance(v, list):
+            lines.append(f"{pad}{k}: {json.dumps(v)}")  # JSON is YAML's flow style
         else:
             lines.append(f"{pad}{k}: {_scalar(v)}")
     return "\n".join(lines)

@@ -13,6 +13,7 @@
 #include "liveorigin/config/config_store.hpp"
 
 namespace liveorigin::net {
+class CertificateStore;
 struct ServerStats;
 }
 
@@ -24,9 +25,10 @@ class ApiServer {
   // The token and limits are read from `config` per request, so a reload changes them.
   // Requests past limits.api_rate per client address get 429; connections past
   // limits.max_connections / max_connections_per_ip (API connections counted on their own) are
-  // closed at accept. Both count in `stats`.
+  // closed at accept. Both count in `stats`. With `tls` (it outlives the server) the API speaks
+  // TLS only.
   ApiServer(const config::Endpoint& endpoint, const Router& router, config::ConfigStore& config,
-            net::ServerStats& stats);
+            net::ServerStats& stats, net::CertificateStore* tls = nullptr);
   ~ApiServer();  // stops and joins
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

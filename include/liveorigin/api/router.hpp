@@ -22,6 +22,7 @@ struct Request {
   std::string body;
   std::string client_ip;
   std::string host;                           // the Host header, "" when absent
+  bool secure = false;                        // came in over TLS: URLs built for the client use TLS
 };
 
 // Values of the ":name" parts of the matched pattern.

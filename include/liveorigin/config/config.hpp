@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace liveorigin::config {
 
@@ -96,6 +98,22 @@ struct Limits {
   double stale_publisher = 3;  // seconds without media after which a new publish takes the stream over
 };
 
+// One certificate: the chain (leaf first, as certbot's fullchain.pem) and its private key.
+struct TlsCertificate {
+  std::string cert, key;
+  int line = 0;  // of the entry in the config file, for errors found when the files are read
+  friend bool operator==(const TlsCertificate& a, const TlsCertificate& b) { return a.cert == b.cert && a.key == b.key; }
+};
+
+// server.tls: the default certificate and more picked by the SNI name (PRODUCT.md section 9).
+struct TlsConfig {
+  TlsCertificate main;               // yaml: cert, key
+  std::vector<TlsCertificate> sni;   // yaml: sni: [ { cert, key } ]
+  bool ktls = true;                  // kernel TLS for writes where the kernel offers it (docs/architecture.md)
+  bool configured() const { return !main.cert.empty(); }
+  friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
+};
+
 // The API on a non-loopback address needs a token of at least this many characters (not the default).
 inline constexpr std::size_t kMinApiTokenLength = 16;
 
@@ -103,6 +121,10 @@ struct ServerConfig {
   Endpoint rtmp{"0.0.0.0", 1935};
   Endpoint http{"0.0.0.0", 8080};
   Endpoint api{"127.0.0.1", 8090};
+  // TLS listeners: off unless their listen is set; they need server.tls.
+  std::optional<Endpoint> rtmps, https;
+  bool api_tls = false;  // true: the API listener speaks TLS only
+  TlsConfig tls;
   std::string api_token = "change-me";
   std::string data_dir = "./data";
   int workers = 0;  // 0 = one per core, at most 256

@@ -19,6 +19,7 @@
 
 namespace liveorigin::net {
 
+class CertificateStore;
 class Shard;
 class Shards;
 class Transport;
@@ -42,12 +43,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   // A media port: accepts on shard 0, places each connection on the next shard, counts it in
   // server.stats. Binds now, so a taken port is an error at start-up (throws std::runtime_error
-  // with the address).
-  Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler);
+  // with the address). With `tls` (it outlives the listener) the port speaks TLS: the handler
+  // gets the connection once its handshake is done.
+  Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, Handler handler,
+           CertificateStore* tls = nullptr);
   Listener(ServerContext& server, const config::Endpoint& endpoint, std::string name, SocketHandler handler);
   // A port served on `context` alone (accepting included), counted in `tally`.
   Listener(boost::asio::io_context& context, config::ConfigStore& config, ServerStats& stats, Tally tally,
-           const config::Endpoint& endpoint, std::string name, LoopHandler handler);
+           const config::Endpoint& endpoint, std::string name, LoopHandler handler, CertificateStore* tls = nullptr);
 
   void start();
   void close();  // on the accepting thread
@@ -73,8 +76,17 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::uint16_t port_ = 0;
 };
 
-// The transport of an accepted connection. The one place where a listener decides what carries
-// its bytes: plain TCP today.
-std::shared_ptr<Transport> make_transport(boost::asio::ip::tcp::socket socket);
+// How a listener makes the transport of an accepted connection.
+struct TransportSetup {
+  CertificateStore* tls = nullptr;  // null: plain TCP
+  config::ConfigStore* config = nullptr;  // limits.handshake_timeout, read at each accept
+  ServerStats* stats = nullptr;           // TLS handshake refusals
+  std::string name;                       // the listener's, for log lines
+};
+using TransportReady = std::function<void(std::shared_ptr<Transport>)>;
+
+// The one place where a listener decides what carries a connection's bytes: plain TCP at once,
+// or TLS once its handshake is done under limits.handshake_timeout (not at all if it fails).
+void make_transport(boost::asio::ip::tcp::socket socket, const TransportSetup& setup, TransportReady ready);
 
 }  // namespace liveorigin::net

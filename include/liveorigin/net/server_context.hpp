@@ -26,12 +26,12 @@ class Shards;
 enum class Refusal : std::uint8_t {
   max_connections, max_connections_per_ip, handshake_timeout, idle_timeout, max_message_size,
   max_chunk_size, max_chunk_streams, max_streams, max_http_header, api_rate, max_publisher_pending,
-  protocol_error, count_
+  protocol_error, tls_handshake, count_
 };
 inline constexpr std::array<const char*, static_cast<std::size_t>(Refusal::count_)> kRefusalNames{
     "max_connections", "max_connections_per_ip", "handshake_timeout", "idle_timeout", "max_message_size",
     "max_chunk_size", "max_chunk_streams", "max_streams", "max_http_header", "api_rate",
-    "max_publisher_pending", "protocol_error"};
+    "max_publisher_pending", "protocol_error", "tls_handshake"};
 
 // Open connections per peer address (max_connections_per_ip), shared by every shard.
 class PeerConnections {

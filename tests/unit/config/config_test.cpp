@@ -294,12 +294,56 @@ TEST(Config, AppNames) {
   EXPECT_EQ(error_of("apps:\n  a: {}\n  a: {}\n"), "test.yaml:3: duplicate key 'a' in 'apps'");
 }
 
-// Not served yet (README, Limitations): refused with the reason rather than ignored.
-TEST(Config, RtmpsIsRefusedUntilItIsServed) {
-  EXPECT_EQ(error_of("server:\n  workers: 1\n  rtmps: { listen: \"0.0.0.0:1936\", cert: c.pem, key: k.pem }\n"),
-            "test.yaml:3: 'server.rtmps': RTMP over TLS is not available in this version; remove it, or put a "
-            "TLS terminator (nginx stream, stunnel) in front of 'server.rtmp'");
-  EXPECT_EQ(error_of("server:\n  rtmps:\n"), "");
+TEST(Config, Tls) {
+  const Config c = parse_config(
+      "server:\n"
+      "  tls: { cert: /etc/le/fullchain.pem, key: /etc/le/privkey.pem, sni: [ { cert: b.pem, key: b.key } ] }\n"
+      "  rtmps: { listen: \"0.0.0.0:1936\" }\n"
+      "  https: { listen: \"[::]:8443\" }\n"
+      "  api: { listen: \"127.0.0.1:8090\", tls: true }\n",
+      "test.yaml");
+  EXPECT_EQ(c.server.tls.main.cert, "/etc/le/fullchain.pem");
+  EXPECT_EQ(c.server.tls.main.key, "/etc/le/privkey.pem");
+  EXPECT_EQ(c.server.tls.main.line, 2);
+  ASSERT_EQ(c.server.tls.sni.size(), 1u);
+  EXPECT_EQ(c.server.tls.sni[0].cert, "b.pem");
+  EXPECT_EQ(c.server.tls.sni[0].key, "b.key");
+  EXPECT_TRUE(c.server.tls.ktls);
+  EXPECT_EQ(c.server.rtmps, (Endpoint{"0.0.0.0", 1936}));
+  EXPECT_EQ(c.server.https, (Endpoint{"::", 8443}));
+  EXPECT_TRUE(c.server.api_tls);
+
+  const Config d = default_config();
+  EXPECT_FALSE(d.server.tls.configured());
+  EXPECT_FALSE(d.server.rtmps.has_value());
+  EXPECT_FALSE(d.server.https.has_value());
+  EXPECT_FALSE(d.server.api_tls);
+  // An empty listen leaves the port off, as in the product's default config.
+  EXPECT_EQ(error_of("server:\n  rtmps:\n  https: { listen: \"\" }\n"), "");
+}
+
+TEST(Config, TlsErrors) {
+  const std::string need = " needs a certificate: set 'server.tls.cert' and 'server.tls.key' (e.g. certbot's "
+                           "fullchain.pem and privkey.pem)";
+  const ErrorCase cases[] = {
+      {"server:\n  workers: 1\n  rtmps: { listen: \"0.0.0.0:1936\" }\n", "test.yaml:3: 'server.rtmps.listen'" + need},
+      {"server:\n  https:\n    listen: \"0.0.0.0:8443\"\n", "test.yaml:3: 'server.https.listen'" + need},
+      {"server:\n  api: { tls: true }\n", "test.yaml:2: 'server.api.tls'" + need},
+      {"server:\n  tls: { cert: a.pem }\n",
+       "test.yaml:2: 'server.tls' needs both 'cert' (the chain) and 'key' (its private key)"},
+      {"server:\n  tls:\n    cert: a.pem\n    key: a.key\n    sni: [ { cert: b.pem } ]\n",
+       "test.yaml:5: 'server.tls.sni[0]' needs both 'cert' (the chain) and 'key' (its private key)"},
+      {"server:\n  tls:\n    cert: a.pem\n    key: a.key\n    sni: [ {} ]\n",
+       "test.yaml:5: 'server.tls.sni[0]' needs 'cert' and 'key'"},
+      {"server:\n  tls:\n    cert: a.pem\n    key: a.key\n    sni: b.pem\n",
+       "test.yaml:5: 'server.tls.sni' must be a list of { cert, key }"},
+      {"server:\n  tls:\n    sni: [ { cert: b.pem, key: b.key } ]\n",
+       "test.yaml:3: 'server.tls.sni' needs a default certificate: set 'server.tls.cert' and 'server.tls.key'"},
+      {"server:\n  tls:\n    cert: a.pem\n    key: a.key\n    sni: [ { cert: b.pem, key: b.key, pass: x } ]\n",
+       "test.yaml:5: unknown key 'pass' in 'server.tls.sni[0]'"},
+      {"server:\n  tls: { cert: a.pem, key: a.key, ciphers: x }\n", "test.yaml:2: unknown key 'ciphers' in 'server.tls'"},
+  };
+  expect_errors(cases);
 }
 
 TEST(Config, LoadFileErrors) {
