@@ -15,6 +15,7 @@
 #include "liveorigin/api/callback_routes.hpp"
 #include "liveorigin/api/management.hpp"
 #include "liveorigin/api/router.hpp"
+#include "liveorigin/api/usage_routes.hpp"
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/http/media_http.hpp"
 #include "liveorigin/hub/hub.hpp"
@@ -66,6 +67,7 @@ struct Server::Parts {
   api::Router router;
   std::unique_ptr<api::Management> management;
   std::unique_ptr<api::PublishHistory> publish_history;
+  std::unique_ptr<api::UsageBook> usage;  // its store jobs hold their own state: the database may outlive it
   std::unique_ptr<api::ApiServer> api;
   // Recording (after the database: run() drains it before the store closes).
   std::unique_ptr<RecordObserver> recording;
@@ -84,8 +86,13 @@ struct Server::Parts {
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
     api::add_app_routes(router, *management);
+    usage = std::make_unique<api::UsageBook>(hub.usage(), *database);
+    api::add_usage_routes(router, *usage);
     api = std::make_unique<api::ApiServer>(config.server.api, router, store, context.stats);
-    api->every(std::chrono::seconds(1), [m = management.get()] { m->sample(); });
+    api->every(std::chrono::seconds(1), [m = management.get(), u = usage.get()] {
+      m->sample();
+      u->tick();
+    });
   }
 
   // Callbacks: each event is written to the outbox, then delivered by the notifier's own thread;
@@ -229,6 +236,7 @@ int Server::run() {
   p.shards.join();
   p.recording->recorder().drain();  // every recording lands before the process exits
   p.api->stop();
+  p.usage->finish();  // the partial minute is stored too
   spdlog::info("liveorigin stopped");
   return 0;
 }

@@ -55,6 +55,16 @@ std::string echoed_query(std::string_view query) {
   return out;
 }
 
+// Billing: the answer's bytes once written, and the player time a playlist fetch tells.
+void count_usage(Reply& reply, hub::UsageMeter* meter, const hub::StreamKey& key, std::chrono::milliseconds played) {
+  if (!meter) return;
+  auto usage = meter->stream(key);
+  if (played.count() > 0) usage->add_player_ms(hub::PlayProtocol::hls, played.count());
+  reply.on_written = [usage = std::move(usage)](std::uint64_t n) {
+    usage->add_bytes_out(static_cast<std::size_t>(hub::PlayProtocol::hls), n);
+  };
+}
+
 }  // namespace
 
 std::optional<Reply> hls_reply(hls::Library& library, const config::Config& config, const HlsRequest& request) {
@@ -94,10 +104,11 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
     auto session = query.find("session_id");
     if (session == query.end() || session->second.size() > kMaxSessionId) session = query.find("sid");
     if (session != query.end() && session->second.size() > kMaxSessionId) session = query.end();
-    library.note_player(key, session != query.end()
-                                 ? "s:" + session->second
-                                 : "a:" + std::string(request.peer_address) + " " + std::string(request.user_agent));
+    const auto played = library.note_player(
+        key, session != query.end() ? "s:" + session->second
+                                    : "a:" + std::string(request.peer_address) + " " + std::string(request.user_agent));
     Reply r;
+    count_usage(r, request.usage, key, played);
     r.content_type = "application/vnd.apple.mpegurl";
     r.headers.emplace_back("Cache-Control", kPlaylistCache);
     const auto echoed = echoed_query(target.query);
@@ -112,6 +123,7 @@ std::optional<Reply> hls_reply(hls::Library& library, const config::Config& conf
   auto data = library.segment(key, file);
   if (!data) return not_found("segment not found");
   Reply r;
+  count_usage(r, request.usage, key, {});
   r.content_type = "video/mp2t";
   r.headers.emplace_back("Cache-Control", kSegmentCache);
   r.body = std::move(data);

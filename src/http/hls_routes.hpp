@@ -7,6 +7,7 @@
 
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hls/library.hpp"
+#include "liveorigin/hub/usage_meter.hpp"
 #include "liveorigin/http/reply.hpp"
 #include "request_target.hpp"
 
@@ -16,6 +17,7 @@ struct HlsRequest {
   const RequestTarget& target;
   std::string_view peer_address;  // with user_agent, identifies a player without a session id
   std::string_view user_agent;
+  hub::UsageMeter* usage = nullptr;  // counts the bytes served and the players' time
 };
 
 // The reply for an HLS URL, or nullopt when the target is not one (another route may take it).

@@ -63,9 +63,10 @@ std::string head(unsigned status, std::string_view content_type, std::uint64_t l
 class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
  public:
   VodTransfer(std::shared_ptr<net::WriteWatch> writer, net::ServerStats& stats, int fd, std::uint64_t offset,
-              std::uint64_t remaining, bool keep_alive, std::function<void(bool)> done, std::string context)
+              std::uint64_t remaining, bool keep_alive, std::function<void(bool)> done, std::string context,
+              std::shared_ptr<hub::StreamUsage> usage)
       : writer_(std::move(writer)), stats_(stats), fd_(fd), offset_(offset), remaining_(remaining),
-        keep_alive_(keep_alive), done_(std::move(done)), context_(std::move(context)) {}
+        keep_alive_(keep_alive), done_(std::move(done)), context_(std::move(context)), usage_(std::move(usage)) {}
 
   void start(std::string head_bytes) {
     chunk_.assign(head_bytes.begin(), head_bytes.end());
@@ -77,6 +78,7 @@ class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
     writer_->async_write(asio::buffer(chunk_),
                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                            self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                           if (self->usage_) self->usage_->add_bytes_out(common::kUsageVod, n);
                            if (ec) return self->done_(false);
                            self->next();
                          });
@@ -104,6 +106,7 @@ class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
   bool keep_alive_;
   std::function<void(bool)> done_;
   std::string context_;
+  std::shared_ptr<hub::StreamUsage> usage_;
   std::vector<char> chunk_;
 };
 
@@ -188,7 +191,8 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
   spdlog::debug("{}: {} bytes {}+{}", context, status, offset, length);
   auto transfer = std::make_shared<VodTransfer>(std::move(writer), stats, fd, offset,
                                                 request.head_only ? 0 : length, request.keep_alive,
-                                                std::move(done), context);
+                                                std::move(done), context,
+                                                request.usage ? request.usage->stream({seg[1], seg[2]}) : nullptr);
   transfer->start(head(status, content_type, length, request.keep_alive, extra));
 }
 

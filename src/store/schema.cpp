@@ -70,6 +70,25 @@ INSERT OR IGNORE INTO streams_seen
 -- A stream's events by age (the session a recovered recording belongs to).
 CREATE INDEX callbacks_by_stream ON callbacks (stream_key, id);
 )sql"},
+      {3, R"sql(
+CREATE TABLE usage (                      -- usage for billing (api::UsageBook writes it)
+  app                 TEXT NOT NULL,      -- '' in a row for the whole server
+  stream              TEXT NOT NULL,      -- '' in a row for the whole app
+  start               INTEGER NOT NULL,   -- Unix seconds, the step's first second
+  seconds             INTEGER NOT NULL CHECK (seconds IN (60, 3600)),  -- minutes roll up to hours
+  bytes_in            INTEGER NOT NULL DEFAULT 0,
+  bytes_out_rtmp      INTEGER NOT NULL DEFAULT 0,
+  bytes_out_flv       INTEGER NOT NULL DEFAULT 0,
+  bytes_out_hls       INTEGER NOT NULL DEFAULT 0,
+  bytes_out_vod       INTEGER NOT NULL DEFAULT 0,
+  peak_kbps_out       INTEGER NOT NULL DEFAULT 0,
+  player_seconds_rtmp REAL NOT NULL DEFAULT 0,
+  player_seconds_flv  REAL NOT NULL DEFAULT 0,
+  player_seconds_hls  REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (app, stream, start, seconds)
+) WITHOUT ROWID;
+CREATE INDEX usage_by_age ON usage (seconds, start);
+)sql"},
   };
   return list;
 }
