@@ -25,6 +25,7 @@
 #include "liveorigin/net/shards.hpp"
 #include "liveorigin/net/transport.hpp"
 #include "liveorigin/notify/notifier.hpp"
+#include "liveorigin/record/retention.hpp"
 #include "liveorigin/store/database.hpp"
 #include "hls_observer.hpp"
 #include "record_observer.hpp"
@@ -119,6 +120,7 @@ struct Server::Parts {
     recording = std::make_unique<RecordObserver>(
         config.server.data_dir, [this](const record::LandedRecording& r) {
           database->post([r](store::Connection& c) { record::insert_recording(c, r, std::time(nullptr)); });
+          apply_retention();  // a size cap counts the new file at once
           notifier->record({r.app, r.stream, r.file_path, signed_vod_url(*store.get(), r.app, r.stream, r.vod_path),
                             std::string(record::extension(r.format)), static_cast<std::int64_t>(r.file_size),
                             r.start_time, r.end_time, r.duration, r.client_ip, r.recovered});
@@ -129,6 +131,17 @@ struct Server::Parts {
                                 return signed_vod_url(*store.get(), app, stream, path);
                               });
     recording->recorder().recover();
+    apply_retention();
+    api->every(std::chrono::minutes(1), [this] { apply_retention(); });
+  }
+
+  // record.retention and record.max_total_size of the running config, on the store thread.
+  void apply_retention() {
+    auto policies = record::retention_policies(*store.get());
+    if (policies.empty()) return;
+    database->post([root = recording->recorder().vod_root(), policies = std::move(policies)](store::Connection& c) {
+      record::apply_retention(c, root, policies, std::time(nullptr));
+    });
   }
 
   void wait_for_signal() {

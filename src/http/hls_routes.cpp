@@ -36,8 +36,18 @@ constexpr std::size_t kMaxSessionId = 64;
 // and never more than this, so one request cannot make every segment line of its playlist long.
 constexpr std::size_t kMaxEchoedQuery = 256;
 
-// The parameters of `query` worth repeating on each segment URI (txSecret, txTime, session_id or
-// sid), as they came (still percent-encoded), within kMaxEchoedQuery; the rest is dropped.
+// Billing: the answer's bytes once written, and the player time a playlist fetch tells.
+void count_usage(Reply& reply, hub::UsageMeter* meter, const hub::StreamKey& key, std::chrono::milliseconds played) {
+  if (!meter) return;
+  auto usage = meter->stream(key);
+  if (played.count() > 0) usage->add_player_ms(hub::PlayProtocol::hls, played.count());
+  reply.on_written = [usage = std::move(usage)](std::uint64_t n) {
+    usage->add_bytes_out(static_cast<std::size_t>(hub::PlayProtocol::hls), n);
+  };
+}
+
+}  // namespace
+
 std::string echoed_query(std::string_view query) {
   std::string out;
   while (!query.empty()) {
@@ -54,18 +64,6 @@ std::string echoed_query(std::string_view query) {
   }
   return out;
 }
-
-// Billing: the answer's bytes once written, and the player time a playlist fetch tells.
-void count_usage(Reply& reply, hub::UsageMeter* meter, const hub::StreamKey& key, std::chrono::milliseconds played) {
-  if (!meter) return;
-  auto usage = meter->stream(key);
-  if (played.count() > 0) usage->add_player_ms(hub::PlayProtocol::hls, played.count());
-  reply.on_written = [usage = std::move(usage)](std::uint64_t n) {
-    usage->add_bytes_out(static_cast<std::size_t>(hub::PlayProtocol::hls), n);
-  };
-}
-
-}  // namespace
 
 std::optional<Reply> hls_reply(hls::Library& library, const config::Config& config, const HlsRequest& request) {
   const auto& target = request.target;

@@ -20,6 +20,10 @@ struct HlsRequest {
   hub::UsageMeter* usage = nullptr;  // counts the bytes served and the players' time
 };
 
+// The parameters of a playlist URL's query worth repeating on each segment URI (txSecret, txTime,
+// session_id or sid), as they came (still percent-encoded), within a short bound; the rest is dropped.
+std::string echoed_query(std::string_view query);
+
 // The reply for an HLS URL, or nullopt when the target is not one (another route may take it).
 std::optional<Reply> hls_reply(hls::Library& library, const config::Config& config, const HlsRequest& request);
 

@@ -89,6 +89,29 @@ CREATE TABLE usage (                      -- usage for billing (api::UsageBook w
 ) WITHOUT ROWID;
 CREATE INDEX usage_by_age ON usage (seconds, start);
 )sql"},
+      {4, R"sql(
+-- Recordings may be HLS (a folder with a VOD playlist): the format check is widened by rebuilding
+-- the table (SQLite cannot alter a CHECK), rows and ids kept.
+CREATE TABLE recordings_v4 (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  app        TEXT NOT NULL,
+  stream     TEXT NOT NULL,
+  file_path  TEXT NOT NULL UNIQUE,        -- absolute; an HLS recording's playlist
+  file_name  TEXT NOT NULL,               -- HLS: FOLDER/index.m3u8
+  format     TEXT NOT NULL CHECK (format IN ('flv', 'mp4', 'hls')),
+  file_size  INTEGER NOT NULL,            -- HLS: the playlist and its segments
+  start_time INTEGER NOT NULL,            -- Unix seconds
+  end_time   INTEGER NOT NULL,
+  duration   REAL NOT NULL,               -- seconds
+  recovered  INTEGER NOT NULL DEFAULT 0,  -- 1 when rebuilt from a .part after a crash
+  created_at INTEGER NOT NULL
+);
+INSERT INTO recordings_v4 SELECT id, app, stream, file_path, file_name, format, file_size, start_time, end_time,
+                                 duration, recovered, created_at FROM recordings;
+DROP TABLE recordings;
+ALTER TABLE recordings_v4 RENAME TO recordings;
+CREATE INDEX recordings_by_stream ON recordings (app, stream, start_time);
+)sql"},
   };
   return list;
 }
