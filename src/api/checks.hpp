@@ -19,6 +19,16 @@ inline const std::string& param(const Params& params, const char* name) {
   return it->second;
 }
 
+// A name given in the query (?app=…), "" when absent or empty; 400 when it is not a valid name.
+inline std::string optional_name(const Request& request, const char* key) {
+  const auto it = request.query.find(key);
+  if (it == request.query.end() || it->second.empty()) return {};
+  if (!hub::is_valid_name(it->second)) {
+    throw ApiError(400, 400, std::string("invalid ") + key + " name (allowed: [A-Za-z0-9_.-]{1,128})");
+  }
+  return it->second;
+}
+
 // The app's config in `snapshot`; 404 when the config has no such app.
 inline const config::AppConfig& known_app(const config::Config& snapshot, const std::string& app) {
   const auto* found = snapshot.find_app(app);

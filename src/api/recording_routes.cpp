@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "liveorigin/hub/names.hpp"
+#include "checks.hpp"
 #include "liveorigin/record/recording_store.hpp"
 
 namespace liveorigin::api {
@@ -10,15 +10,6 @@ namespace liveorigin::api {
 namespace {
 
 constexpr int kDefaultLimit = 1000, kMaxLimit = 10000;
-
-std::string name_filter(const Request& request, const char* key) {
-  const auto it = request.query.find(key);
-  if (it == request.query.end() || it->second.empty()) return {};
-  if (!hub::is_valid_name(it->second)) {
-    throw ApiError(400, 400, std::string("invalid ") + key + " name (allowed: [A-Za-z0-9_.-]{1,128})");
-  }
-  return it->second;
-}
 
 int limit_of(const Request& request) {
   const auto it = request.query.find("limit");
@@ -37,8 +28,8 @@ int limit_of(const Request& request) {
 void add_recording_routes(Router& router, store::Database& database, VideoUrl video_url) {
   router.add("GET", "/api/v1/recordings",
              [&database, video_url = std::move(video_url)](const Request& request, const Params&) {
-               const auto app = name_filter(request, "app");
-               const auto stream = name_filter(request, "stream");
+               const auto app = optional_name(request, "app");
+               const auto stream = optional_name(request, "stream");
                const int limit = limit_of(request);
                const auto rows = database.call([&](store::Connection& c) {
                  return record::list_recordings(c, app, stream, limit);

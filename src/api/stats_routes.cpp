@@ -66,6 +66,17 @@ std::string metrics_text(const Management& m) {
     out << "liveorigin_stream_bytes_in_total{app=\"" << label(s->key().app) << "\",stream=\""
         << label(s->key().name) << "\"} " << s->bytes_in() << '\n';
   }
+  const auto apps = m.hub.usage().app_totals();
+  metric(out, "liveorigin_app_bytes_in_total", "counter", "Media bytes received per app (usage, updated every second).");
+  for (const auto& [app, totals] : apps) out << "liveorigin_app_bytes_in_total{app=\"" << label(app) << "\"} " << totals.bytes_in << '\n';
+  metric(out, "liveorigin_app_bytes_out_total", "counter",
+         "Bytes sent to players per app and protocol (usage, updated every second).");
+  for (const auto& [app, totals] : apps) {
+    for (std::size_t i = 0; i < totals.bytes_out.size(); ++i) {
+      out << "liveorigin_app_bytes_out_total{app=\"" << label(app) << "\",protocol=\"" << common::kUsageProtocols[i]
+          << "\"} " << totals.bytes_out[i] << '\n';
+    }
+  }
   metric(out, "liveorigin_refusals_total", "counter",
          "Peers refused or cut by a limit (limits: in the config), by reason.");
   for (std::size_t i = 0; i < net::kRefusalNames.size(); ++i)

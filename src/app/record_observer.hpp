@@ -1,5 +1,5 @@
 // Wires recording into the server: for every publish that the app's record config or the push
-// URL (record=flv|mp4, record_interval=SEC) asks to record, a recorder output is attached to the
+// URL (record=flv|mp4|hls, record_interval=SEC) asks to record, a recorder output is attached to the
 // stream. Landed files go to `on_landed` (the composition root: a store row and a callback).
 #pragma once
 
@@ -35,8 +35,9 @@ class RecordObserver : public hub::StreamObserver {
     // The URL's record options as the app allows them (record.allow_url, the minimum interval).
     const auto url = config::url_record_options(cfg, start.query);
     for (const auto& note : url.notes) spdlog::warn("record {}: {}", key.str(), note);
-    const auto settings = record::resolve_record_settings(cfg.enabled, cfg.format, cfg.interval, url.query);
+    auto settings = record::resolve_record_settings(cfg.enabled, cfg.format, cfg.interval, url.query);
     if (!settings) return;
+    settings->hls_fragment_s = start.app.hls.fragment;
     start.stream.attach(recorder_.start({key.app, key.name, start.client_ip, *settings}));
   }
 

@@ -15,6 +15,7 @@
 #include "liveorigin/api/callback_routes.hpp"
 #include "liveorigin/api/management.hpp"
 #include "liveorigin/api/router.hpp"
+#include "liveorigin/api/usage_routes.hpp"
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/http/media_http.hpp"
 #include "liveorigin/hub/hub.hpp"
@@ -25,6 +26,7 @@
 #include "liveorigin/net/shards.hpp"
 #include "liveorigin/net/transport.hpp"
 #include "liveorigin/notify/notifier.hpp"
+#include "liveorigin/record/retention.hpp"
 #include "liveorigin/store/database.hpp"
 #include "hls_observer.hpp"
 #include "record_observer.hpp"
@@ -71,6 +73,7 @@ struct Server::Parts {
   api::Router router;
   std::unique_ptr<api::Management> management;
   std::unique_ptr<api::PublishHistory> publish_history;
+  std::unique_ptr<api::UsageBook> usage;  // its store jobs hold their own state: the database may outlive it
   std::unique_ptr<api::ApiServer> api;
   // Recording (after the database: run() drains it before the store closes).
   std::unique_ptr<RecordObserver> recording;
@@ -89,9 +92,14 @@ struct Server::Parts {
     api::add_stream_routes(router, *management);
     api::add_channel_routes(router, *management);
     api::add_app_routes(router, *management);
+    usage = std::make_unique<api::UsageBook>(hub.usage(), *database);
+    api::add_usage_routes(router, *usage);
     api = std::make_unique<api::ApiServer>(config.server.api, router, store, context.stats,
                                            config.server.api_tls ? certificates.get() : nullptr);
-    api->every(std::chrono::seconds(1), [m = management.get()] { m->sample(); });
+    api->every(std::chrono::seconds(1), [m = management.get(), u = usage.get()] {
+      m->sample();
+      u->tick();
+    });
   }
 
   // Callbacks: each event is written to the outbox, then delivered by the notifier's own thread;
@@ -118,6 +126,7 @@ struct Server::Parts {
     recording = std::make_unique<RecordObserver>(
         config.server.data_dir, [this](const record::LandedRecording& r) {
           database->post([r](store::Connection& c) { record::insert_recording(c, r, std::time(nullptr)); });
+          apply_retention();  // a size cap counts the new file at once
           notifier->record({r.app, r.stream, r.file_path, signed_vod_url(*store.get(), r.app, r.stream, r.vod_path),
                             std::string(record::extension(r.format)), static_cast<std::int64_t>(r.file_size),
                             r.start_time, r.end_time, r.duration, r.client_ip, r.recovered});
@@ -128,6 +137,17 @@ struct Server::Parts {
                                 return signed_vod_url(*store.get(), app, stream, path);
                               });
     recording->recorder().recover();
+    apply_retention();
+    api->every(std::chrono::minutes(1), [this] { apply_retention(); });
+  }
+
+  // record.retention and record.max_total_size of the running config, on the store thread.
+  void apply_retention() {
+    auto policies = record::retention_policies(*store.get());
+    if (policies.empty()) return;
+    database->post([root = recording->recorder().vod_root(), policies = std::move(policies)](store::Connection& c) {
+      record::apply_retention(c, root, policies, std::time(nullptr));
+    });
   }
 
   void wait_for_signal() {
@@ -264,6 +284,7 @@ int Server::run() {
   p.shards.join();
   p.recording->recorder().drain();  // every recording lands before the process exits
   p.api->stop();
+  p.usage->finish();  // the partial minute is stored too
   spdlog::info("liveorigin stopped");
   return 0;
 }

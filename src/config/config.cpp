@@ -268,6 +268,18 @@ class MapReader {
                              "control characters), got '" + escape_controls(out) + "'");
   }
 
+  // A size in bytes: a whole number, or with a K/M/G/T suffix (parse_size).
+  void get_size(std::string_view key, std::uint64_t& out) {
+    const Entry* e = take(key);
+    if (!e) return;
+    if (!e->value.IsScalar()) ctx_.fail(e->line(), quote_path(e->path) + " must be a size, got " + describe(e->value));
+    try {
+      out = parse_size(e->value.Scalar());
+    } catch (const ConfigError& error) {
+      ctx_.fail(e->line(), quote_path(e->path) + ": " + error.what());
+    }
+  }
+
   // A string that reaches the filesystem or the logs: no control characters.
   void get_path(std::string_view key, std::string& out) {
     const Entry* e = take(key);
@@ -450,7 +462,7 @@ void read_app(MapReader r, AppConfig& app) {
   {
     MapReader record = r.section("record");
     record.get("enabled", app.record.enabled);
-    record.get_choice("format", app.record.format, {"flv", "mp4"});
+    record.get_choice("format", app.record.format, {"flv", "mp4", "hls"});
     record.get("interval", app.record.interval, non_negative);
     if (app.record.interval > 0 && app.record.interval < kMinRecordInterval) {
       record.context().fail(record.take("interval")->line(),
@@ -458,6 +470,8 @@ void read_app(MapReader r, AppConfig& app) {
                                 format_number(kMinRecordInterval) + ", got " + format_number(app.record.interval));
     }
     record.get("allow_url", app.record.allow_url);
+    record.get("retention", app.record.retention, DoubleRange{0, false, 100.0 * 365});
+    record.get_size("max_total_size", app.record.max_total_size);
     record.finish();
   }
   {
@@ -540,6 +554,31 @@ std::string Endpoint::to_string() const {
   const std::string port_text = std::to_string(port);
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + port_text;
   return host + ":" + port_text;
+}
+
+std::uint64_t parse_size(std::string_view text) {
+  const std::string shown(text);
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data())
+    throw ConfigError("must be a size in bytes, e.g. 1073741824 or 10G; got '" + shown + "'");
+  std::string unit(end, text.data() + text.size());
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.ends_with("IB")) {
+    unit.resize(unit.size() - 2);
+  } else if (unit.size() > 1 && unit.back() == 'B') {
+    unit.pop_back();
+  }
+  int shift = 0;
+  if (unit == "K") shift = 10;
+  else if (unit == "M") shift = 20;
+  else if (unit == "G") shift = 30;
+  else if (unit == "T") shift = 40;
+  else if (!unit.empty() && unit != "B")
+    throw ConfigError("unknown size suffix in '" + shown + "' (use K, M, G or T, powers of 1024)");
+  if (shift > 0 && value > (std::numeric_limits<std::uint64_t>::max() >> shift))
+    throw ConfigError("size '" + shown + "' is too large");
+  return value << shift;
 }
 
 Endpoint parse_endpoint(std::string_view text) {

@@ -48,42 +48,39 @@ int create_temp(int dir, const std::string& tmp_name) {
   return fd;
 }
 
+}  // namespace
+
 // Writes FILE.tmp, then renames it over FILE: players never see half a file, and a symlink or
 // FIFO planted at FILE is replaced, not written through (docs/hardening.md). The directory is
 // opened without following a symlink, and both names are resolved in it, so a directory swapped
 // for a link meanwhile does not redirect the write.
-void write_atomically(const fs::path& file, const Bytes& data) {
+std::string write_file_atomically(const fs::path& file, const Bytes& data) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   const Fd dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (dir.fd < 0) {
-    spdlog::warn("hls: cannot open the directory {} (a symlink?): {}", file.parent_path().string(),
-                 std::strerror(errno));
-    return;
+    return "cannot open the directory " + file.parent_path().string() + " (a symlink?): " + std::strerror(errno);
   }
   const std::string name = file.filename().string();
   const std::string tmp_name = name + ".tmp";
   bool ok;
   {
     const Fd out(create_temp(dir.fd, tmp_name));
-    if (out.fd < 0) {
-      spdlog::warn("hls: cannot create {}.tmp: {}", file.string(), std::strerror(errno));
-      return;
-    }
+    if (out.fd < 0) return "cannot create " + file.string() + ".tmp: " + std::strerror(errno);
     ok = write_all(out.fd, data);
   }
   if (!ok) {
-    spdlog::warn("hls: cannot write {}.tmp: {}", file.string(), std::strerror(errno));
+    std::string error = "cannot write " + file.string() + ".tmp: " + std::strerror(errno);
     ::unlinkat(dir.fd, tmp_name.c_str(), 0);
-    return;
+    return error;
   }
   if (::renameat(dir.fd, tmp_name.c_str(), dir.fd, name.c_str()) != 0) {
-    spdlog::warn("hls: cannot rename {}.tmp to {}: {}", file.string(), name, std::strerror(errno));
+    std::string error = "cannot rename " + file.string() + ".tmp to " + name + ": " + std::strerror(errno);
     ::unlinkat(dir.fd, tmp_name.c_str(), 0);
+    return error;
   }
+  return {};
 }
-
-}  // namespace
 
 DiskWriter::DiskWriter() : thread_([this] { run(); }) {}
 
@@ -170,7 +167,7 @@ void DiskWriter::run() {
     busy_ = true;
     lock.unlock();
     if (job.data) {
-      write_atomically(job.file, *job.data);
+      if (const auto error = write_file_atomically(job.file, *job.data); !error.empty()) spdlog::warn("hls: {}", error);
     } else {
       std::error_code ec;
       fs::remove(job.file, ec);

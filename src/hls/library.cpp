@@ -120,24 +120,27 @@ std::shared_ptr<const Bytes> Library::segment(const hub::StreamKey& key, std::st
   return s == it->second.segments.end() || s->second.expires <= now ? nullptr : s->second.data;
 }
 
-void Library::note_player(const hub::StreamKey& key, std::string_view client) {
+std::chrono::milliseconds Library::note_player(const hub::StreamKey& key, std::string_view client) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(key);
-  if (it == entries_.end()) return;
+  if (it == entries_.end()) return {};
   Entry& e = it->second;
   const auto now = clock_();
   const std::uint64_t id = std::hash<std::string_view>{}(client);
   if (const auto known = e.players.find(id); known != e.players.end()) {
+    const auto gap = now - known->second;
     known->second = now;
-    return;
+    return gap <= ticks(target(e) * kPlayerTargets) ? std::chrono::duration_cast<std::chrono::milliseconds>(gap)
+                                                    : std::chrono::milliseconds{};
   }
   const auto full = [&] { return e.players.size() >= kMaxPlayersPerStream || players_total_ >= kMaxPlayers; };
   // Stale clients go in batches as the map doubles; when full, at most once a second.
   if (e.players.size() >= e.players_prune_at || (full() && now - e.players_pruned >= ticks(1s)))
     prune_players(e, now);
-  if (full()) return;
+  if (full()) return {};
   e.players.emplace(id, now);
   ++players_total_;
+  return {};
 }
 
 void Library::prune_players(Entry& e, TimePoint now) {

@@ -58,4 +58,12 @@ std::string Playlist::render(std::string_view uri_query) const {
   return out;
 }
 
+std::string Playlist::render_vod(bool ended) const {
+  constexpr std::string_view kVersion = "#EXT-X-VERSION:3\n";
+  std::string out = render();
+  out.insert(out.find(kVersion) + kVersion.size(), "#EXT-X-PLAYLIST-TYPE:VOD\n");
+  if (ended) out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
 }  // namespace liveorigin::hls

@@ -37,8 +37,18 @@ constexpr std::size_t kMaxSessionId = 64;
 // and never more than this, so one request cannot make every segment line of its playlist long.
 constexpr std::size_t kMaxEchoedQuery = 256;
 
-// The parameters of `query` worth repeating on each segment URI (txSecret, txTime, session_id or
-// sid), as they came (still percent-encoded), within kMaxEchoedQuery; the rest is dropped.
+// Billing: the answer's bytes once written, and the player time a playlist fetch tells.
+void count_usage(Reply& reply, hub::UsageMeter* meter, const hub::StreamKey& key, std::chrono::milliseconds played) {
+  if (!meter) return;
+  auto usage = meter->stream(key);
+  if (played.count() > 0) usage->add_player_ms(hub::PlayProtocol::hls, played.count());
+  reply.on_written = [usage = std::move(usage)](std::uint64_t n) {
+    usage->add_bytes_out(static_cast<std::size_t>(hub::PlayProtocol::hls), n);
+  };
+}
+
+}  // namespace
+
 std::string echoed_query(std::string_view query) {
   std::string out;
   while (!query.empty()) {
@@ -55,8 +65,6 @@ std::string echoed_query(std::string_view query) {
   }
   return out;
 }
-
-}  // namespace
 
 std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play_access, const config::Config& config,
                                const HlsRequest& request) {
@@ -93,10 +101,11 @@ std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play
     auto session = query.find("session_id");
     if (session == query.end() || session->second.size() > kMaxSessionId) session = query.find("sid");
     if (session != query.end() && session->second.size() > kMaxSessionId) session = query.end();
-    library.note_player(key, session != query.end()
-                                 ? "s:" + session->second
-                                 : "a:" + std::string(request.peer_address) + " " + std::string(request.user_agent));
+    const auto played = library.note_player(
+        key, session != query.end() ? "s:" + session->second
+                                    : "a:" + std::string(request.peer_address) + " " + std::string(request.user_agent));
     Reply r;
+    count_usage(r, request.usage, key, played);
     r.content_type = "application/vnd.apple.mpegurl";
     r.headers.emplace_back("Cache-Control", kPlaylistCache);
     const auto echoed = echoed_query(target.query);
@@ -111,6 +120,7 @@ std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play
   auto data = library.segment(key, file);
   if (!data) return not_found("segment not found");
   Reply r;
+  count_usage(r, request.usage, key, {});
   r.content_type = "video/mp2t";
   r.headers.emplace_back("Cache-Control", kSegmentCache);
   r.body = std::move(data);

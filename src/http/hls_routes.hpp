@@ -8,6 +8,7 @@
 #include "liveorigin/access/access.hpp"
 #include "liveorigin/config/config.hpp"
 #include "liveorigin/hls/library.hpp"
+#include "liveorigin/hub/usage_meter.hpp"
 #include "liveorigin/http/reply.hpp"
 #include "request_target.hpp"
 
@@ -17,7 +18,12 @@ struct HlsRequest {
   const RequestTarget& target;
   std::string_view peer_address;  // with user_agent, identifies a player without a session id
   std::string_view user_agent;
+  hub::UsageMeter* usage = nullptr;  // counts the bytes served and the players' time
 };
+
+// The parameters of a playlist URL's query worth repeating on each segment URI (txSecret, txTime,
+// session_id or sid), as they came (still percent-encoded), within a short bound; the rest is dropped.
+std::string echoed_query(std::string_view query);
 
 // The reply for an HLS URL, or nullopt when the target is not one (another route may take it).
 // Play is admitted by play_access.admit_play like every other way of playing.

@@ -94,7 +94,7 @@ class MediaRoutes final : public Routes {
     }
     if (is_vod_target(target)) {  // recordings, streamed from disk (src/http/vod_routes.cpp)
       serve_vod(connection.writer(), config, server_.access, server_.stats,
-                {target, header(request, bhttp::field::range), head_only, keep_alive},
+                {target, header(request, bhttp::field::range), head_only, keep_alive, &server_.hub.usage()},
                 [hold = connection.hold()](bool again) { hold->done(again); });
       return;
     }
@@ -107,7 +107,8 @@ class MediaRoutes final : public Routes {
     if (services_.hls) {  // HLS playlists and segments, from memory (src/http/hls_routes.cpp)
       const auto peer_ip = connection.transport()->peer().ip;
       if (auto reply = hls_reply(*services_.hls, server_.access, config,
-                                 {target, peer_ip, header(request, bhttp::field::user_agent)})) {
+                                 {target, peer_ip, header(request, bhttp::field::user_agent),
+                                  &server_.hub.usage()})) {
         connection.reply(std::move(*reply), keep_alive, head_only);
         return;
       }

@@ -49,9 +49,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     auto body = head_only ? nullptr : reply.body;
     std::vector<asio::const_buffer> buffers{asio::buffer(*head)};
     if (body) buffers.push_back(asio::buffer(*body));
-    writer_->async_write(buffers, [self = shared_from_this(), head, body, keep_alive](
-                                      const boost::system::error_code& ec, std::size_t n) {
+    writer_->async_write(buffers, [self = shared_from_this(), head, body, keep_alive,
+                                   on_written = std::move(reply.on_written)](const boost::system::error_code& ec,
+                                                                             std::size_t n) {
       if (self->rules_.count_bytes_out) self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+      if (on_written) on_written(n);
       self->done(!ec && keep_alive);
     });
   }

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/buffer.hpp>
@@ -23,6 +24,7 @@
 #include "liveorigin/common/query.hpp"
 #include "liveorigin/http/reply.hpp"
 #include "play_refusal.hpp"
+#include "hls_routes.hpp"
 
 namespace liveorigin::http {
 
@@ -64,9 +66,10 @@ std::string head(unsigned status, std::string_view content_type, std::uint64_t l
 class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
  public:
   VodTransfer(std::shared_ptr<net::WriteWatch> writer, net::ServerStats& stats, int fd, std::uint64_t offset,
-              std::uint64_t remaining, bool keep_alive, std::function<void(bool)> done, std::string context)
+              std::uint64_t remaining, bool keep_alive, std::function<void(bool)> done, std::string context,
+              std::shared_ptr<hub::StreamUsage> usage)
       : writer_(std::move(writer)), stats_(stats), fd_(fd), offset_(offset), remaining_(remaining),
-        keep_alive_(keep_alive), done_(std::move(done)), context_(std::move(context)) {}
+        keep_alive_(keep_alive), done_(std::move(done)), context_(std::move(context)), usage_(std::move(usage)) {}
 
   void start(std::string head_bytes) {
     chunk_.assign(head_bytes.begin(), head_bytes.end());
@@ -78,6 +81,7 @@ class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
     writer_->async_write(asio::buffer(chunk_),
                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                            self->stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                           if (self->usage_) self->usage_->add_bytes_out(common::kUsageVod, n);
                            if (ec) return self->done_(false);
                            self->next();
                          });
@@ -105,21 +109,72 @@ class VodTransfer : public std::enable_shared_from_this<VodTransfer> {
   bool keep_alive_;
   std::function<void(bool)> done_;
   std::string context_;
+  std::shared_ptr<hub::StreamUsage> usage_;
   std::vector<char> chunk_;
 };
 
-// Sends a small error answer, then hands the connection back.
+// Sends a small answer held in memory, then hands the connection back.
+void send_text(std::shared_ptr<net::WriteWatch> writer, net::ServerStats& stats, unsigned status,
+               std::string_view content_type, std::string_view text, std::string_view extra,
+               const VodRequest& request, std::function<void(bool)> done,
+               std::shared_ptr<hub::StreamUsage> usage = nullptr) {
+  auto bytes = std::make_shared<std::string>(head(status, content_type, text.size(), request.keep_alive, extra));
+  if (!request.head_only) *bytes += text;
+  writer->async_write(asio::buffer(*bytes),
+                      [bytes, &stats, keep = request.keep_alive, done = std::move(done), usage = std::move(usage)](
+                          const boost::system::error_code& ec, std::size_t n) {
+                        stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
+                        if (usage) usage->add_bytes_out(common::kUsageVod, n);
+                        done(!ec && keep);
+                      });
+}
+
 void send_error(std::shared_ptr<net::WriteWatch> writer, net::ServerStats& stats, unsigned status,
                 std::string_view text, std::string_view extra, const VodRequest& request,
                 std::function<void(bool)> done) {
-  auto bytes = std::make_shared<std::string>(head(status, "text/plain", text.size(), request.keep_alive, extra));
-  if (!request.head_only) *bytes += text;
-  writer->async_write(asio::buffer(*bytes),
-                      [bytes, &stats, keep = request.keep_alive, done = std::move(done)](
-                          const boost::system::error_code& ec, std::size_t n) {
-                        stats.bytes_out.fetch_add(n, std::memory_order_relaxed);
-                        done(!ec && keep);
-                      });
+  send_text(std::move(writer), stats, status, "text/plain", text, extra, request, std::move(done));
+}
+
+// /vod/APP/STREAM/FILE (an FLV or MP4 recording), or /vod/APP/STREAM/FOLDER.hls/FILE (the playlist
+// or a segment of an HLS recording). Names are checked raw, before any path is built.
+bool is_vod_file(const std::vector<std::string>& seg) {
+  if (seg.size() < 4 || !hub::is_valid_name(seg[1]) || !hub::is_valid_name(seg[2]) ||
+      !record::is_recording_file_name(seg[3]))
+    return false;
+  const bool hls = record::format_of(seg[3]) == record::Format::hls;
+  if (seg.size() == 4) return !hls;
+  return seg.size() == 5 && hls && hub::is_valid_name(seg[4]) &&
+         (seg[4].ends_with(".m3u8") || seg[4].ends_with(".ts"));
+}
+
+std::string_view content_type_of(std::string_view name) {
+  if (name.ends_with(".m3u8")) return "application/vnd.apple.mpegurl";
+  if (name.ends_with(".ts")) return "video/mp2t";
+  return record::format_of(name) == record::Format::flv ? "video/x-flv" : "video/mp4";
+}
+
+// A recording's playlist played with a signed URL: its segment URIs get the signature too.
+constexpr std::uint64_t kMaxPlaylistBytes = 16u << 20;
+
+std::optional<std::string> signed_playlist(int fd, std::uint64_t size, std::string_view query) {
+  if (size > kMaxPlaylistBytes) return std::nullopt;
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (::pread(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) return std::nullopt;
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const auto line = std::string_view(text).substr(start, end - start);
+    out += line;
+    if (!line.empty() && line[0] != '#') {
+      out += '?';
+      out += query;
+    }
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
 }
 
 // realpath() of p, or empty.
@@ -135,12 +190,13 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
   const auto& seg = request.target.segments;
   // Names are checked before any path is built: raw segments, so "%2e%2e" or "%2f" fail the name
   // rule as they stand; ".part" and other non-recording names are never served.
-  if (seg.size() != 4 || !hub::is_valid_name(seg[1]) || !hub::is_valid_name(seg[2]) ||
-      !record::is_recording_file_name(seg[3])) {
+  if (!is_vod_file(seg)) {
     spdlog::debug("vod: refused target with {} segment(s)", seg.size());
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
-  const std::string context = "vod " + log_text(seg[1]) + "/" + log_text(seg[2]) + "/" + log_text(seg[3]);
+  const auto& file_name = seg.back();
+  std::string context = "vod " + log_text(seg[1]) + "/" + log_text(seg[2]) + "/" + log_text(seg[3]);
+  if (seg.size() == 5) context += "/" + log_text(file_name);
   // A recording is played like the live stream it came from: admitted like any other play.
   const auto query = common::parse_query(request.target.query);
   const auto admission = play_access.admit_play(config, {seg[1], seg[2], query, access::Delivery::vod, access::unix_now()});
@@ -155,7 +211,8 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
                       std::move(done));
   }
   const std::string root = real_path((fs::path(config.server.data_dir) / "vod").string());
-  const std::string dir = root.empty() ? "" : real_path(root + "/" + seg[1] + "/" + seg[2]);
+  const std::string dir =
+      root.empty() ? "" : real_path(root + "/" + seg[1] + "/" + seg[2] + (seg.size() == 5 ? "/" + seg[3] : ""));
   // The folder must resolve inside the vod root (a symlinked APP or STREAM folder pointing out
   // of it is refused); O_NOFOLLOW refuses a symlinked file.
   if (dir.empty() || !dir.starts_with(root + "/")) {
@@ -163,14 +220,25 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
   }
   // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; only a regular file,
   // checked on the open descriptor, is served (pread ignores the flag on regular files).
-  const int fd = ::open((dir + "/" + seg[3]).c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  const int fd = ::open((dir + "/" + file_name).c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) ::close(fd);
     return send_error(std::move(writer), stats, 404, "not found\n", "", request, std::move(done));
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  const auto content_type = record::format_of(seg[3]) == record::Format::flv ? "video/x-flv" : "video/mp4";
+  const auto content_type = content_type_of(file_name);
+  auto usage = request.usage ? request.usage->stream({seg[1], seg[2]}) : nullptr;
+  if (file_name.ends_with(".m3u8")) {
+    const auto echoed = echoed_query(request.target.query);
+    if (!echoed.empty()) {
+      auto text = signed_playlist(fd, size, echoed);
+      ::close(fd);
+      if (!text) return send_error(std::move(writer), stats, 500, "playlist unreadable\n", "", request, std::move(done));
+      return send_text(std::move(writer), stats, 200, content_type, *text, "", request, std::move(done),
+                       std::move(usage));
+    }
+  }
   const auto range = request.range.empty() ? RangeRequest{} : parse_range(request.range, size);
   if (range.kind == RangeRequest::unsatisfiable) {
     ::close(fd);
@@ -190,7 +258,7 @@ void serve_vod(std::shared_ptr<net::WriteWatch> writer, const config::Config& co
   spdlog::debug("{}: {} bytes {}+{}", context, status, offset, length);
   auto transfer = std::make_shared<VodTransfer>(std::move(writer), stats, fd, offset,
                                                 request.head_only ? 0 : length, request.keep_alive,
-                                                std::move(done), context);
+                                                std::move(done), context, std::move(usage));
   transfer->start(head(status, content_type, length, request.keep_alive, extra));
 }
 

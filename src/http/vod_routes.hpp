@@ -8,6 +8,7 @@
 
 #include "liveorigin/access/access.hpp"
 #include "liveorigin/config/config.hpp"
+#include "liveorigin/hub/usage_meter.hpp"
 #include "liveorigin/net/server_context.hpp"
 #include "liveorigin/net/write_watch.hpp"
 #include "request_target.hpp"
@@ -23,6 +24,7 @@ struct VodRequest {
   std::string_view range;  // the Range header, empty when absent
   bool head_only = false;
   bool keep_alive = false;
+  hub::UsageMeter* usage = nullptr;  // counts the bytes of the files served (usage for billing)
 };
 
 // Answers the request through `writer` (an error status, or the file streamed in chunks, under

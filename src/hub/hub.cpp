@@ -28,7 +28,8 @@ std::shared_ptr<Stream> Hub::adopt(const std::shared_ptr<Stream>& stream, std::u
 }
 
 void Hub::publish(PublishRequest request, std::function<void(PublishResult)> done) {
-  auto stream = std::make_shared<Stream>(request.key, *request.loop, request.publisher, request.options);
+  auto stream = std::make_shared<Stream>(request.key, *request.loop, request.publisher, request.options,
+                                         usage_.stream(request.key));
   const auto& limits = request.config->limits;
   const auto stale_before =
       Clock::now() - std::chrono::milliseconds(static_cast<std::int64_t>(limits.stale_publisher * 1000));
@@ -84,7 +85,7 @@ std::shared_ptr<Stream> Hub::claim(const StreamKey& key, Loop& loop, PublisherIn
 
 Hub::Claim Hub::claim_or_take_over(const StreamKey& key, Loop& loop, PublisherInfo publisher,
                                    StreamOptions options, Clock::time_point stale_before) {
-  auto stream = std::make_shared<Stream>(key, loop, std::move(publisher), options);
+  auto stream = std::make_shared<Stream>(key, loop, std::move(publisher), options, usage_.stream(key));
   Claim out;
   registry_.claim(claim_request(stream, 0, stale_before), [&](ClaimResult result) {
     if (!result.granted()) return;

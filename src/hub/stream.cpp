@@ -4,9 +4,10 @@
 
 namespace liveorigin::hub {
 
-Stream::Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions options)
+Stream::Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions options,
+               std::shared_ptr<StreamUsage> usage)
     : key_(std::move(key)), loop_(loop), publisher_(std::move(publisher)),
-      cache_(options.gop_cache) {}
+      cache_(options.gop_cache), stats_(std::make_shared<StreamStats>(std::move(usage))) {}
 
 Stream::~Stream() = default;
 

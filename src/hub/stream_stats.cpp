@@ -1,9 +1,27 @@
 #include "liveorigin/hub/stream_stats.hpp"
 
+#include "liveorigin/hub/usage_meter.hpp"
+
 namespace liveorigin::hub {
+
+void StreamStats::add_bytes_out(PlayProtocol protocol, std::uint64_t n) {
+  bytes_out_.fetch_add(n, std::memory_order_relaxed);
+  if (usage_) usage_->add_bytes_out(static_cast<std::size_t>(protocol), n);
+}
+
+void StreamStats::add_player(PlayProtocol protocol, int delta) {
+  players_[static_cast<std::size_t>(protocol)].fetch_add(delta, std::memory_order_relaxed);
+  if (!usage_) return;
+  if (delta > 0) {
+    usage_->player_joined(protocol, unix_ms());
+  } else {
+    usage_->player_left(protocol, unix_ms());
+  }
+}
 
 void StreamStats::on_packet(const media::Packet& packet) {
   const auto size = packet.body().size();
+  if (usage_) usage_->add_bytes_in(size);
   if (packet.is_video()) {
     video_bytes_.fetch_add(size, std::memory_order_relaxed);
     if (packet.sequence_header) {

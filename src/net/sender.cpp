@@ -222,7 +222,7 @@ bool Sender::write_batch() {
 void Sender::account(std::size_t n) {
   bytes_sent_ += n;
   stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
-  if (auto* stream_stats = player_.stats()) stream_stats->add_bytes_out(n);
+  player_.add_bytes_out(n);  // the stream's bytes_out and its usage for billing
 }
 
 void Sender::wait_writable() {

@@ -190,9 +190,15 @@ std::optional<LandedFile> land_flv(const std::string& part_path, const std::stri
 
 std::optional<LandedFile> land_file(const std::string& part_path, const std::string& final_path,
                                     Format format, std::optional<double> known_duration_s) {
-  // Read, truncated and patched in place: only a file the recorder made, never through a link.
-  if (!is_plain_file(part_path)) throw RecordError(part_path + " is not a regular file; left alone");
   try {
+    if (format == Format::hls) {
+      std::error_code ec;
+      if (fs::symlink_status(part_path, ec).type() != fs::file_type::directory)
+        throw RecordError(part_path + " is not a folder; left alone");
+      return land_hls(part_path, final_path);
+    }
+    // Read, truncated and patched in place: only a file the recorder made, never through a link.
+    if (!is_plain_file(part_path)) throw RecordError(part_path + " is not a regular file; left alone");
     return format == Format::flv ? land_flv(part_path, final_path, known_duration_s)
                                  : land_mp4(part_path, final_path);
   } catch (const fs::filesystem_error& e) {

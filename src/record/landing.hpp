@@ -31,5 +31,6 @@ inline bool is_plain_file(const std::string& path) {
 std::optional<LandedFile> land_flv(const std::string& part_path, const std::string& final_path,
                                    std::optional<double> known_duration_s);
 std::optional<LandedFile> land_mp4(const std::string& part_path, const std::string& final_path);
+std::optional<LandedFile> land_hls(const std::string& part_dir, const std::string& final_dir);
 
 }  // namespace liveorigin::record

@@ -44,10 +44,11 @@ void Recorder::recover() {
           fs::remove(entry.path(), ec);
           continue;
         }
-        if (!name.ends_with(kPartSuffix) || !entry.is_regular_file() || entry.is_symlink()) continue;
+        if (!name.ends_with(kPartSuffix) || entry.is_symlink()) continue;
         const std::string final_name = name.substr(0, name.size() - kPartSuffix.size());
         const auto format = format_of(final_name);
-        if (!format) continue;
+        // An HLS recording is a folder; the others are files.
+        if (!format || (*format == Format::hls ? !entry.is_directory() : !entry.is_regular_file())) continue;
         LandJob job;
         job.part_path = entry.path().string();
         job.final_path = (stream.path() / final_name).string();
@@ -153,7 +154,7 @@ void Recorder::land_now(LandJob& job) {
   if (job.part_path.empty()) return;
   if (fs::exists(job.final_path, ec)) {
     // Renamed before the crash, the .part not yet removed: the landed file is complete.
-    fs::remove(job.part_path, ec);
+    fs::remove_all(job.part_path, ec);
     spdlog::info("{}: {} had landed already", context, job.final_path);
     return;
   }
@@ -171,6 +172,10 @@ void Recorder::land_now(LandJob& job) {
   }
   auto& info = job.info;
   info.file_path = job.final_path;
+  if (info.format == Format::hls) {  // the recording is its folder; players open its playlist
+    info.file_path += "/" + std::string(kHlsPlaylist);
+    info.file_name += "/" + std::string(kHlsPlaylist);
+  }
   info.vod_path = "/vod/" + info.app + "/" + info.stream + "/" + info.file_name;
   info.file_size = landed->size;
   info.duration = job.duration_s.value_or(landed->duration_s);

@@ -8,11 +8,14 @@
 
 namespace liveorigin::record {
 
-std::string_view extension(Format format) { return format == Format::flv ? "flv" : "mp4"; }
+std::string_view extension(Format format) {
+  return format == Format::flv ? "flv" : format == Format::mp4 ? "mp4" : "hls";
+}
 
 std::optional<Format> parse_format(std::string_view text) {
   if (text == "flv") return Format::flv;
   if (text == "mp4") return Format::mp4;
+  if (text == "hls") return Format::hls;
   return std::nullopt;
 }
 

@@ -174,8 +174,11 @@ class RecordingWriter {
         job.part_path = part_path.string();
         break;
       }
-      file_ = target_.settings.format == Format::flv ? open_flv_writer(job.part_path, start_)
-                                                      : open_mp4_writer(job.part_path, start_, context_);
+      switch (target_.settings.format) {
+        case Format::flv: file_ = open_flv_writer(job.part_path, start_); break;
+        case Format::mp4: file_ = open_mp4_writer(job.part_path, start_, context_); break;
+        case Format::hls: file_ = open_hls_writer(job.part_path, start_, target_.settings.hls_fragment_s, context_); break;
+      }
       spdlog::info("{}: recording to {}", context_, job.part_path);
       job_ = std::move(job);
     } catch (const std::exception& e) {

@@ -70,6 +70,48 @@ INSERT OR IGNORE INTO streams_seen
 -- A stream's events by age (the session a recovered recording belongs to).
 CREATE INDEX callbacks_by_stream ON callbacks (stream_key, id);
 )sql"},
+      {3, R"sql(
+CREATE TABLE usage (                      -- usage for billing (api::UsageBook writes it)
+  app                 TEXT NOT NULL,      -- '' in a row for the whole server
+  stream              TEXT NOT NULL,      -- '' in a row for the whole app
+  start               INTEGER NOT NULL,   -- Unix seconds, the step's first second
+  seconds             INTEGER NOT NULL CHECK (seconds IN (60, 3600)),  -- minutes roll up to hours
+  bytes_in            INTEGER NOT NULL DEFAULT 0,
+  bytes_out_rtmp      INTEGER NOT NULL DEFAULT 0,
+  bytes_out_flv       INTEGER NOT NULL DEFAULT 0,
+  bytes_out_hls       INTEGER NOT NULL DEFAULT 0,
+  bytes_out_vod       INTEGER NOT NULL DEFAULT 0,
+  peak_kbps_out       INTEGER NOT NULL DEFAULT 0,
+  player_seconds_rtmp REAL NOT NULL DEFAULT 0,
+  player_seconds_flv  REAL NOT NULL DEFAULT 0,
+  player_seconds_hls  REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (app, stream, start, seconds)
+) WITHOUT ROWID;
+CREATE INDEX usage_by_age ON usage (seconds, start);
+)sql"},
+      {4, R"sql(
+-- Recordings may be HLS (a folder with a VOD playlist): the format check is widened by rebuilding
+-- the table (SQLite cannot alter a CHECK), rows and ids kept.
+CREATE TABLE recordings_v4 (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  app        TEXT NOT NULL,
+  stream     TEXT NOT NULL,
+  file_path  TEXT NOT NULL UNIQUE,        -- absolute; an HLS recording's playlist
+  file_name  TEXT NOT NULL,               -- HLS: FOLDER/index.m3u8
+  format     TEXT NOT NULL CHECK (format IN ('flv', 'mp4', 'hls')),
+  file_size  INTEGER NOT NULL,            -- HLS: the playlist and its segments
+  start_time INTEGER NOT NULL,            -- Unix seconds
+  end_time   INTEGER NOT NULL,
+  duration   REAL NOT NULL,               -- seconds
+  recovered  INTEGER NOT NULL DEFAULT 0,  -- 1 when rebuilt from a .part after a crash
+  created_at INTEGER NOT NULL
+);
+INSERT INTO recordings_v4 SELECT id, app, stream, file_path, file_name, format, file_size, start_time, end_time,
+                                 duration, recovered, created_at FROM recordings;
+DROP TABLE recordings;
+ALTER TABLE recordings_v4 RENAME TO recordings;
+CREATE INDEX recordings_by_stream ON recordings (app, stream, start_time);
+)sql"},
   };
   return list;
 }

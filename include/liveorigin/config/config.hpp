@@ -29,6 +29,10 @@ struct Endpoint {
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
+// Parses a size: a whole number of bytes, or one with a suffix K, M, G or T (powers of 1024, either
+// case, an optional trailing B or iB: "10G", "512MiB"). Throws ConfigError (no file/line) otherwise.
+std::uint64_t parse_size(std::string_view text);
+
 // Parses "HOST:PORT" / "[V6]:PORT"; throws ConfigError (message without file/line) when malformed.
 Endpoint parse_endpoint(std::string_view text);
 
@@ -46,9 +50,11 @@ struct HlsConfig {
 
 struct RecordConfig {
   bool enabled = false;
-  std::string format = "mp4";  // flv | mp4
+  std::string format = "mp4";  // flv | mp4 | hls
   double interval = 0;         // seconds per file, 0 = one file per publish, else >= kMinRecordInterval
   bool allow_url = true;       // a push URL's record=/record_interval= may ask for recording
+  double retention = 0;              // days a landed file is kept (by its end), 0 = keep
+  std::uint64_t max_total_size = 0;  // bytes of the app's landed files, 0 = no cap (oldest go first)
 };
 
 // Shorter split intervals only multiply files and rows (docs/hardening.md).

@@ -17,6 +17,10 @@
 
 namespace liveorigin::hls {
 
+// Writes `data` to FILE.tmp beside `file`, then renames it over `file` (never through a symlink or
+// FIFO at either name). Returns an error text, empty on success. Any thread.
+std::string write_file_atomically(const std::filesystem::path& file, const Bytes& data);
+
 class DiskWriter {
  public:
   // Jobs beyond this are dropped with a warning: a stuck disk must not grow memory for ever.

@@ -67,7 +67,9 @@ class Library {
   // clients are not counted (the count saturates) until stale ones leave.
   static constexpr std::size_t kMaxPlayersPerStream = 10000;
   static constexpr std::size_t kMaxPlayers = 100000;
-  void note_player(const hub::StreamKey& key, std::string_view client);
+  // Returns the client's play time since its previous playlist fetch (for usage), or zero for a
+  // new client or one that was away longer than kPlayerTargets target durations (a new session).
+  std::chrono::milliseconds note_player(const hub::StreamKey& key, std::string_view client);
   std::size_t players(const hub::StreamKey& key);
 
  private:

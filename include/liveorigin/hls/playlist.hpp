@@ -30,6 +30,10 @@ class Playlist {
   // a signed or session-tagged playlist URL carries its query to its segments.
   std::string render(std::string_view uri_query = {}) const;
 
+  // A recording's playlist (make it with a window that holds every segment): typed VOD, with
+  // #EXT-X-ENDLIST once the recording has ended.
+  std::string render_vod(bool ended) const;
+
   std::uint64_t next_sequence() const { return next_sequence_; }
   int target_duration() const { return target_; }
   const std::deque<PlaylistEntry>& entries() const { return entries_; }

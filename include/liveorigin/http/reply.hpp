@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,8 @@ struct Reply {
   std::optional<std::uint64_t> length;
   // No Content-Length at all: the body runs until the connection closes (the live FLV stream).
   bool streamed = false;
+  // Told the bytes written (head and body) once the answer is out, or cut: usage for billing.
+  std::function<void(std::uint64_t)> on_written;
 
   static Reply text(unsigned status, std::string_view text) {
     Reply r;

@@ -16,6 +16,7 @@
 #include "liveorigin/hub/registry.hpp"
 #include "liveorigin/hub/stream.hpp"
 #include "liveorigin/hub/stream_observer.hpp"
+#include "liveorigin/hub/usage_meter.hpp"
 
 namespace liveorigin::hub {
 
@@ -70,6 +71,8 @@ class Hub {
   void release(const Stream& stream);
   std::shared_ptr<Stream> find(const StreamKey& key) const;
   std::vector<std::shared_ptr<Stream>> streams() const;
+  // Usage for billing: every stream the hub creates counts into it; players and downloads too.
+  UsageMeter& usage() { return usage_; }
 
  private:
   friend class Publication;
@@ -89,6 +92,7 @@ class Hub {
     std::shared_ptr<Stream> stream;
     std::uint64_t epoch = 0;
   };
+  UsageMeter usage_;
   mutable std::mutex mutex_;  // taken on publish, unpublish and lookups on join, never per packet
   std::map<StreamKey, Local> streams_;
 };

@@ -41,7 +41,9 @@ class FeedReader;
 
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
-  Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions options);
+  // usage: the billing counters of APP/STREAM (the hub's UsageMeter); null counts nothing.
+  Stream(StreamKey key, Loop& loop, PublisherInfo publisher, StreamOptions options,
+         std::shared_ptr<StreamUsage> usage = nullptr);
   ~Stream();
 
   const StreamKey& key() const { return key_; }
@@ -92,7 +94,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
       std::chrono::steady_clock::now().time_since_epoch().count()};
   std::atomic<bool> has_audio_{false};
   std::atomic<bool> has_video_{false};
-  const std::shared_ptr<StreamStats> stats_ = std::make_shared<StreamStats>();
+  const std::shared_ptr<StreamStats> stats_;
 };
 
 }  // namespace liveorigin::hub

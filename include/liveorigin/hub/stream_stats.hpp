@@ -18,8 +18,13 @@ namespace liveorigin::hub {
 enum class PlayProtocol { rtmp, flv, hls };
 inline constexpr std::size_t kPlayProtocols = 3;
 
+class StreamUsage;
+
 class StreamStats {
  public:
+  // usage: the stream's billing counters (hub::UsageMeter); null counts nothing there.
+  explicit StreamStats(std::shared_ptr<StreamUsage> usage = nullptr) : usage_(std::move(usage)) {}
+
   struct Counters {
     std::uint64_t video_bytes = 0, audio_bytes = 0, video_frames = 0, bytes_out = 0;
   };
@@ -27,10 +32,9 @@ class StreamStats {
   // On the publisher's loop, for every packet. Sequence headers (rare) are parsed here.
   void on_packet(const media::Packet& packet);
   // Bytes written to a player of this stream (after each write, not per packet).
-  void add_bytes_out(std::uint64_t n) { bytes_out_.fetch_add(n, std::memory_order_relaxed); }
-  void add_player(PlayProtocol protocol, int delta) {
-    players_[static_cast<std::size_t>(protocol)].fetch_add(delta, std::memory_order_relaxed);
-  }
+  void add_bytes_out(PlayProtocol protocol, std::uint64_t n);
+  // A player joins (+1) or leaves (-1).
+  void add_player(PlayProtocol protocol, int delta);
 
   // Any thread.
   Counters counters() const;
@@ -47,6 +51,7 @@ class StreamStats {
   mutable std::mutex info_mutex_;         // taken on sequence headers and API reads only
   std::optional<media::VideoInfo> video_;
   std::optional<media::AudioInfo> audio_;
+  const std::shared_ptr<StreamUsage> usage_;
 };
 
 // Counts one player of a stream for as long as it lives (movable, RAII).
@@ -73,6 +78,9 @@ class PlayerCount {
     stats_.reset();
   }
   StreamStats* stats() const { return stats_.get(); }
+  void add_bytes_out(std::uint64_t n) {
+    if (stats_) stats_->add_bytes_out(protocol_, n);
+  }
 
  private:
   std::shared_ptr<StreamStats> stats_;

@@ -46,13 +46,19 @@ std::unique_ptr<MediaFileWriter> open_flv_writer(const std::string& path, const 
 std::unique_ptr<MediaFileWriter> open_mp4_writer(const std::string& path, const FileStart& start,
                                                  const std::string& log_context);
 
+// An HLS recording: `dir` (created here) gets MPEG-TS segments of about fragment_s seconds and
+// kHlsPlaylist, a VOD playlist rewritten atomically after each segment.
+std::unique_ptr<MediaFileWriter> open_hls_writer(const std::string& dir, const FileStart& start, double fragment_s,
+                                                 const std::string& log_context);
+
 struct LandedFile {
   double duration_s = 0;
   std::uint64_t size = 0;
   std::uint64_t bytes_read = 0;  // input read while landing (write amplification figures)
 };
 
-// Turns part_path into final_path and removes part_path. FLV: cut after the last whole tag
+// Turns part_path into final_path and removes part_path. HLS: the folder keeps the segments its
+// playlist lists, the playlist gets #EXT-X-ENDLIST if a crash left it without, the folder is renamed. FLV: cut after the last whole tag
 // (a no-op for a finished file), then renamed. MP4: remuxed (whatever is readable) into a regular
 // MP4 with the moov in front, written beside it as FINAL.landing and renamed. nullopt when the
 // part holds no media (it is removed). An FLV file's onMetaData gets its duration (known_duration_s

@@ -11,11 +11,13 @@
 
 namespace liveorigin::record {
 
-enum class Format { flv, mp4 };
+// hls: a folder STREAM_YYYYmmdd-HHMMSS.hls holding a VOD playlist (kHlsPlaylist) and its segments.
+enum class Format { flv, mp4, hls };
 
 inline constexpr std::string_view kPartSuffix = ".part";
+inline constexpr std::string_view kHlsPlaylist = "index.m3u8";
 
-std::string_view extension(Format format);  // "flv" | "mp4"
+std::string_view extension(Format format);  // "flv" | "mp4" | "hls"
 std::optional<Format> parse_format(std::string_view text);
 
 // STREAM_YYYYmmdd-HHMMSS.EXT for a start at unix_s (UTC); collision > 0 appends "-N" before the
@@ -26,7 +28,7 @@ std::string recording_file_name(std::string_view stream, std::int64_t unix_s, Fo
 // The start time (Unix seconds) a name produced by recording_file_name carries, or nullopt.
 std::optional<std::int64_t> parse_start_time(std::string_view stream, std::string_view file_name);
 
-// A name that may be served or listed: a valid hub name ending in .flv or .mp4 (so never .part).
+// A name that may be served or listed: a valid hub name ending in .flv, .mp4 or .hls (so never .part).
 bool is_recording_file_name(std::string_view name);
 std::optional<Format> format_of(std::string_view file_name);
 
@@ -34,6 +36,7 @@ std::optional<Format> format_of(std::string_view file_name);
 struct RecordSettings {
   Format format = Format::mp4;
   double interval_s = 0;  // 0 = one file per session
+  double hls_fragment_s = 2;  // Format::hls: segment length (the app's hls.fragment)
   friend bool operator==(const RecordSettings&, const RecordSettings&) = default;
 };
 

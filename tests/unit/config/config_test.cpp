@@ -250,7 +250,7 @@ TEST(Config, BadValues) {
       {"apps:\n  live:\n    mode: push\n",
        "test.yaml:3: 'apps.live.mode' must be one of code, channel; got 'push'"},
       {"apps:\n  live:\n    record: { format: mkv }\n",
-       "test.yaml:3: 'apps.live.record.format' must be one of flv, mp4; got 'mkv'"},
+       "test.yaml:3: 'apps.live.record.format' must be one of flv, mp4, hls; got 'mkv'"},
       {"apps:\n  live:\n    record: { interval: -1 }\n",
        "test.yaml:3: 'apps.live.record.interval' must be at least 0, got -1"},
       {"apps:\n  live:\n    notify: { url: \"ftp://x\" }\n",
@@ -438,6 +438,31 @@ TEST(Config, RecordIntervalAndUrlRecording) {
   const Config c = parse_config("apps:\n  live:\n    record: { allow_url: false }\n  vod: {}\n", "test.yaml");
   EXPECT_FALSE(c.find_app("live")->record.allow_url);
   EXPECT_TRUE(c.find_app("vod")->record.allow_url);  // default: compatible with earlier versions
+}
+
+// Retention: days (0 = keep) and a size cap per app, with the usual size suffixes.
+TEST(Config, RecordRetentionAndSizeCap) {
+  const Config c = parse_config(
+      "apps:\n  live:\n    record: { retention: 30, max_total_size: 10G }\n  b:\n    record: { max_total_size: 512MiB }\n"
+      "  c:\n    record: { max_total_size: 1000, retention: 0.5 }\n  d: {}\n",
+      "test.yaml");
+  EXPECT_DOUBLE_EQ(c.find_app("live")->record.retention, 30);
+  EXPECT_EQ(c.find_app("live")->record.max_total_size, 10ull << 30);
+  EXPECT_EQ(c.find_app("b")->record.max_total_size, 512ull << 20);
+  EXPECT_EQ(c.find_app("c")->record.max_total_size, 1000u);
+  EXPECT_DOUBLE_EQ(c.find_app("c")->record.retention, 0.5);
+  EXPECT_EQ(c.find_app("d")->record.max_total_size, 0u);  // defaults: keep everything
+  EXPECT_EQ(c.find_app("d")->record.retention, 0);
+  EXPECT_EQ(parse_size("2k"), 2048u);
+  EXPECT_EQ(parse_size("3TB"), 3ull << 40);
+  EXPECT_EQ(error_of("apps:\n  live:\n    record: { max_total_size: 10X }\n"),
+            "test.yaml:3: 'apps.live.record.max_total_size': unknown size suffix in '10X' (use K, M, G or T, powers of 1024)");
+  EXPECT_EQ(error_of("apps:\n  live:\n    record: { max_total_size: -1 }\n"),
+            "test.yaml:3: 'apps.live.record.max_total_size': must be a size in bytes, e.g. 1073741824 or 10G; got '-1'");
+  EXPECT_EQ(error_of("apps:\n  live:\n    record: { max_total_size: 99999999999T }\n"),
+            "test.yaml:3: 'apps.live.record.max_total_size': size '99999999999T' is too large");
+  EXPECT_EQ(error_of("apps:\n  live:\n    record: { retention: -1 }\n"),
+            "test.yaml:3: 'apps.live.record.retention' must be at least 0, got -1");
 }
 
 // The push URL's record options, as the app allows them.

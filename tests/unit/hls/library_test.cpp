@@ -90,6 +90,23 @@ TEST(HlsLibrary, QuickRepublishContinuesThePlaylistWithADiscontinuity) {
   EXPECT_NE(lib.playlist(kKey), nullptr);
 }
 
+// Usage: a client plays from one playlist fetch to the next; a long gap starts a new session.
+TEST(HlsLibrary, PlayTimeIsTheTimeBetweenAClientsPlaylistFetches) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 3, 2);
+  lib.add_segment(kKey, pub, 2.0, data(0));
+  EXPECT_EQ(lib.note_player(kKey, "a"), 0ms);  // a new client
+  clock.now += 1500ms;
+  EXPECT_EQ(lib.note_player(kKey, "a"), 1500ms);
+  EXPECT_EQ(lib.note_player(kKey, "b"), 0ms);
+  clock.now += 6s;  // three target durations: still the same session
+  EXPECT_EQ(lib.note_player(kKey, "a"), 6000ms);
+  clock.now += 6001ms;
+  EXPECT_EQ(lib.note_player(kKey, "a"), 0ms);  // away too long: counted again from here
+  EXPECT_EQ(lib.note_player({"live", "unknown"}, "a"), 0ms);
+}
+
 TEST(HlsLibrary, PlayersAreClientsThatFetchedThePlaylistRecently) {
   FakeClock clock;
   Library lib(clock.fn());

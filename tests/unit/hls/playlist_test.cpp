@@ -16,6 +16,15 @@ TEST(Playlist, SlidesItsWindowAndCountsMediaSequence) {
             "#EXTINF:2.000,\ns-2.ts\n#EXTINF:2.000,\ns-3.ts\n#EXTINF:2.000,\ns-4.ts\n");
 }
 
+TEST(Playlist, ARecordingsPlaylistIsTypedVodAndEndsWithEndlist) {
+  Playlist p(1 << 30, 2);
+  p.add(2.0, "00000.ts");
+  p.add(1.5, "00001.ts");
+  const std::string body = "#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.000,\n00000.ts\n#EXTINF:1.500,\n00001.ts\n";
+  EXPECT_EQ(p.render_vod(false), "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n" + body);
+  EXPECT_EQ(p.render_vod(true), "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n" + body + "#EXT-X-ENDLIST\n");
+}
+
 TEST(Playlist, TargetDurationIsTheNearestSecondAndNeverShrinks) {
   Playlist p(2, 2);
   EXPECT_EQ(p.target_duration(), 2);
