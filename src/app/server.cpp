@@ -257,9 +257,6 @@ int Server::run() {
   p.signals.add(SIGTERM);
   p.signals.add(SIGHUP);
   p.wait_for_signal();
-  p.rtmp->start();
-  p.http->start();
-  p.api->start();
   if (p.redis) {
     // Publishes are refused until Redis answers; the client connects (and reconnects) by itself.
     spdlog::info("cluster: node '{}' (rtmp {}, http {}) on Redis {}, lease {} s", config->cluster.node_id,
@@ -267,6 +264,9 @@ int Server::run() {
                  config->cluster.lease);
     p.redis->start();
   }
+  p.rtmp->start();
+  p.http->start();
+  p.api->start();
   spdlog::info("liveorigin running with {} worker thread(s)", p.shards.size());
   p.shards.start();
   p.shards.join();
