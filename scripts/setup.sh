@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config ccache git
   libboost1.81-all-dev libssl-dev libavformat-dev libavcodec-dev libavutil-dev
-  nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev)
+  nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev libhiredis-dev)
 if [ "${1:-}" = "--test" ]; then
   shift
   packages+=(ffmpeg python3-pytest curl gstreamer1.0-tools gstreamer1.0-plugins-base
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-    chromium chromium-driver python3-selenium)
+    chromium chromium-driver python3-selenium redis-server nginx)
 fi
 # npm fetches the pinned browser libraries (web/package-lock.json) that the build embeds.
 command -v npm >/dev/null || packages+=(npm)

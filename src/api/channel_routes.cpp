@@ -122,6 +122,7 @@ void add_channel_routes(Router& router, Management& m) {
       id = random_id();
     }
     const auto valid_for = validity(body.value("expires_in", json()));
+    if (m.cluster_sync) cluster_call([&] { m.cluster_sync->require_connected(); });
     const store::Channel channel{app.name, id, access::unix_now()};
     const auto result = m.database.call(
         [&](store::Connection& c) { return store::insert_channel(c, channel, app.max_channels); });
@@ -133,6 +134,7 @@ void add_channel_routes(Router& router, Management& m) {
                                      std::to_string(app.max_channels) + ") channels");
     }
     m.access.add_channel({app.name, id});
+    if (m.cluster_sync) cluster_call([&] { m.cluster_sync->channel_added({app.name, id}); });
     spdlog::info("api: channel {}/{} created by api {}", app.name, log_text(id), request.client_ip);
     Response r;
     r.data = channel_json(*snapshot, app, channel, request, valid_for, m.hub.find({app.name, id}) != nullptr);
@@ -155,9 +157,11 @@ void add_channel_routes(Router& router, Management& m) {
     const auto snapshot = m.config.get();
     const auto& app = known_app(*snapshot, param(p, "app"));
     const auto& id = param(p, "id");
+    if (m.cluster_sync) cluster_call([&] { m.cluster_sync->require_connected(); });
     const bool deleted = m.database.call([&](store::Connection& c) { return store::delete_channel(c, app.name, id); });
     if (!deleted) throw ApiError(404, 404, "no channel '" + id + "' in app '" + app.name + "'");
     m.access.remove_channel({app.name, id});
+    if (m.cluster_sync) cluster_call([&] { m.cluster_sync->channel_removed({app.name, id}); });
     // In channel mode a deleted channel may no longer publish: its publisher is cut.
     bool cut = false;
     if (app.mode == config::AppMode::channel) {

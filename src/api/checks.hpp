@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "liveorigin/api/router.hpp"
@@ -34,6 +35,16 @@ inline const config::AppConfig& known_app(const config::Config& snapshot, const 
   const auto* found = snapshot.find_app(app);
   if (!found) throw ApiError(404, 404, "unknown app '" + app + "'");
   return *found;
+}
+
+// Runs a change through the cluster's Redis; unreachable, it is a 503 (the change is not made).
+template <class F>
+void cluster_call(F&& change) {
+  try {
+    change();
+  } catch (const std::runtime_error& e) {
+    throw ApiError(503, 503, e.what());
+  }
 }
 
 }  // namespace liveorigin::api

@@ -24,6 +24,34 @@ long rounded(double v) { return std::lround(v); }
 
 enum class ListState { live, all, disabled };
 
+// The cluster's live streams by name (empty on a single node, or when Redis cannot be asked).
+std::map<hub::StreamKey, cluster::ClaimValue> cluster_streams(Management& m) {
+  std::map<hub::StreamKey, cluster::ClaimValue> out;
+  if (!m.cluster_registry) return out;
+  const auto claims = m.cluster_registry->cluster_claims(std::chrono::seconds(2));
+  if (!claims) {
+    spdlog::warn("api: the cluster's streams are unknown (Redis unreachable); listing this node's");
+    return out;
+  }
+  for (const auto& claim : *claims) out.emplace(hub::StreamKey{claim.app, claim.stream}, claim);
+  return out;
+}
+
+// A local stream of a cluster node says so.
+json with_node(const Management& m, json stream, bool live) {
+  if (m.cluster_registry && live) stream["node"] = m.cluster_registry->node().id;
+  return stream;
+}
+
+// A live stream of another node: what its claim says (the owner has its stats).
+json remote_stream_json(const Management& m, const hub::StreamKey& key, const cluster::ClaimValue& claim) {
+  auto out = stream_json(m, key, nullptr);
+  out["online"] = true;
+  out["publisher"] = {{"ip", claim.ip}, {"protocol", claim.protocol}, {"started_at", claim.started_at}};
+  out["node"] = claim.node;
+  return out;
+}
+
 // ?state= of the stream list: live (default), all (with known offline and disabled streams), disabled.
 ListState list_state(const Request& request) {
   const auto it = request.query.find("state");
@@ -69,6 +97,7 @@ json audio_json(const hub::Stream& live, const RateSampler::StreamRates& rates) 
 
 // Disable / enable: durable first, then the cache the network threads read, then the cut.
 json set_status(Management& m, const Request& request, const hub::StreamKey& key, bool disabled) {
+  if (m.cluster_sync) cluster_call([&] { m.cluster_sync->require_connected(); });
   store::StreamStatus row{key.app, key.name, disabled ? "disabled" : "enabled", "api " + request.client_ip,
                           access::unix_now()};
   m.database.call([&](store::Connection& c) { store::save_stream_status(c, row); });
@@ -80,6 +109,8 @@ json set_status(Management& m, const Request& request, const hub::StreamKey& key
       cut = true;
     }
   }
+  // Every node applies it (and the owner cuts its publisher) when told through Redis.
+  if (m.cluster_sync) cluster_call([&] { m.cluster_sync->set_status(key, disabled, row.changed_by); });
   spdlog::info("api: {} {} by {}{}", log_text(key.str()), row.status, row.changed_by, cut ? ", publisher cut" : "");
   return {{"app", key.app}, {"stream", key.name}, {"status", row.status}, {"changed_by", row.changed_by},
           {"changed_at", row.changed_at}, {"publisher_cut", cut}};
@@ -137,9 +168,16 @@ void add_stream_routes(Router& router, Management& m) {
     if (const auto it = request.query.find("app"); it != request.query.end()) app = it->second;
 
     std::map<hub::StreamKey, std::shared_ptr<hub::Stream>> rows;  // ordered by app, then stream
+    std::map<hub::StreamKey, cluster::ClaimValue> remote;         // live on other nodes
     if (state != ListState::disabled) {
       for (auto& live : m.hub.streams()) {
         if (!app || live->key().app == *app) rows.emplace(live->key(), std::move(live));
+      }
+      for (auto& [key, claim] : cluster_streams(m)) {
+        if ((!app || key.app == *app) && !rows.contains(key)) {
+          rows.emplace(key, nullptr);
+          remote.emplace(key, std::move(claim));
+        }
       }
     }
     if (state != ListState::live) {
@@ -156,7 +194,11 @@ void add_stream_routes(Router& router, Management& m) {
     json list = json::array();
     for (const auto& [key, live] : rows) {
       if (std::ssize(list) == limit) break;
-      list.push_back(stream_json(m, key, live.get()));
+      if (const auto it = remote.find(key); it != remote.end()) {
+        list.push_back(remote_stream_json(m, key, it->second));
+      } else {
+        list.push_back(with_node(m, stream_json(m, key, live.get()), live != nullptr));
+      }
     }
     Response r;
     r.data = std::move(list);
@@ -166,6 +208,14 @@ void add_stream_routes(Router& router, Management& m) {
   router.add("GET", "/api/v1/streams/:app/:stream", [&m](const Request&, const Params& p) {
     const hub::StreamKey key{param(p, "app"), param(p, "stream")};
     auto live = m.hub.find(key);
+    if (!live && m.cluster_registry) {
+      const auto streams = cluster_streams(m);
+      if (const auto it = streams.find(key); it != streams.end()) {
+        Response r;
+        r.data = remote_stream_json(m, key, it->second);
+        return r;
+      }
+    }
     if (!live) {
       // Known while offline: it has published before, has a stored status or is a channel.
       const bool known = m.access.has_channel(key) || m.database.call([&](store::Connection& c) {
@@ -175,7 +225,7 @@ void add_stream_routes(Router& router, Management& m) {
       if (!known) throw ApiError(404, 404, "unknown stream " + key.str());
     }
     Response r;
-    r.data = stream_json(m, key, live.get());
+    r.data = with_node(m, stream_json(m, key, live.get()), live != nullptr);
     return r;
   });
 
@@ -195,9 +245,15 @@ void add_stream_routes(Router& router, Management& m) {
 
   router.add("POST", "/api/v1/streams/:app/:stream/drop", [&m](const Request& request, const Params& p) {
     const hub::StreamKey key{param(p, "app"), param(p, "stream")};
-    auto live = m.hub.find(key);
-    if (!live) throw ApiError(404, 404, "stream " + key.str() + " is not live");
-    live->stop("dropped");
+    if (auto live = m.hub.find(key)) {
+      live->stop("dropped");
+    } else {
+      // Live on another node: its owner cuts it when told through Redis.
+      const auto streams = cluster_streams(m);
+      const auto it = streams.find(key);
+      if (it == streams.end()) throw ApiError(404, 404, "stream " + key.str() + " is not live");
+      cluster_call([&] { m.cluster_sync->drop(key, it->second.node); });
+    }
     spdlog::info("api: {} dropped by api {}", log_text(key.str()), request.client_ip);
     Response r;
     r.data = {{"app", key.app}, {"stream", key.name}, {"dropped", true}};

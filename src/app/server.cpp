@@ -16,6 +16,9 @@
 #include "liveorigin/api/management.hpp"
 #include "liveorigin/api/router.hpp"
 #include "liveorigin/api/usage_routes.hpp"
+#include "liveorigin/cluster/redis_client.hpp"
+#include "liveorigin/cluster/redis_registry.hpp"
+#include "liveorigin/cluster/state_sync.hpp"
 #include "liveorigin/common/log.hpp"
 #include "liveorigin/http/media_http.hpp"
 #include "liveorigin/hub/hub.hpp"
@@ -35,9 +38,29 @@ namespace liveorigin::app {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// A cluster node talks to Redis; a single node needs none.
+std::unique_ptr<cluster::RedisClient> make_redis(const config::Config& config) {
+  if (!config.cluster.enabled()) return nullptr;
+  return std::make_unique<cluster::RedisClient>(config.cluster.redis_address);
+}
+
+std::unique_ptr<hub::StreamRegistry> make_registry(const config::Config& config, cluster::RedisClient* redis) {
+  if (!redis) return std::make_unique<hub::LocalRegistry>();
+  const auto& c = config.cluster;
+  return std::make_unique<cluster::RedisRegistry>(*redis, cluster::NodeInfo{c.node_id, c.advertise_rtmp, c.advertise_http},
+                                                  std::chrono::milliseconds(std::llround(c.lease * 1000)));
+}
+
+}  // namespace
+
 struct Server::Parts {
   Parts(config::Config config, std::string path)
       : config_path(std::move(path)),
+        redis(make_redis(config)),
+        registry(make_registry(config, redis.get())),
+        hub(*registry),
         store(std::move(config)),
         context{hub, store, shards, {}, {}},  // `shards` is only bound here, used once built
         shards(static_cast<std::size_t>(store.get()->server.workers),
@@ -46,6 +69,10 @@ struct Server::Parts {
         grace(shards.at(0).context()) {}
 
   std::string config_path;
+  // The Redis client runs until run() stops it, after the loops; the registry outlives every
+  // publication (they release their names as the sessions go).
+  std::unique_ptr<cluster::RedisClient> redis;
+  std::unique_ptr<hub::StreamRegistry> registry;
   hub::Hub hub;
   config::ConfigStore store;
   net::ServerContext context;
@@ -77,6 +104,8 @@ struct Server::Parts {
   std::unique_ptr<api::ApiServer> api;
   // Recording (after the database: run() drains it before the store closes).
   std::unique_ptr<RecordObserver> recording;
+  // Cluster-wide status, drop and channels (after the database it writes to).
+  std::unique_ptr<cluster::StateSync> cluster_sync;
 
   // Opens DATA/liveorigin.db, loads the access cache, registers the management routes and binds
   // api.listen. Other features add their routes to `router` before api->start().
@@ -86,6 +115,12 @@ struct Server::Parts {
     api::load_access(*database, context.access);
     management = std::make_unique<api::Management>(hub, context.access, *database, store, context.stats);
     management->hls_players = [library = &hls.library()](const hub::StreamKey& key) { return library->players(key); };
+    if (redis) {
+      cluster_sync = std::make_unique<cluster::StateSync>(*redis, config.cluster.node_id, context.access, hub,
+                                                          *database, store);
+      management->cluster_registry = dynamic_cast<cluster::RedisRegistry*>(registry.get());
+      management->cluster_sync = cluster_sync.get();
+    }
     publish_history = std::make_unique<api::PublishHistory>(*database);
     context.hub.add_observer(publish_history.get());
     api::add_stats_routes(router, *management);
@@ -181,6 +216,7 @@ struct Server::Parts {
     keep(next.server.data_dir, current.server.data_dir, "server.data_dir");
     keep(next.server.workers, current.server.workers, "server.workers");
     keep(next.server.write_interval, current.server.write_interval, "server.write_interval");
+    keep(next.cluster, current.cluster, "cluster");
     if (!kept.empty()) spdlog::warn("reload: {} change only on restart; kept as running", fmt::join(kept, ", "));
   }
 
@@ -276,12 +312,20 @@ int Server::run() {
   p.signals.add(SIGTERM);
   p.signals.add(SIGHUP);
   p.wait_for_signal();
+  if (p.redis) {
+    // Publishes are refused until Redis answers; the client connects (and reconnects) by itself.
+    spdlog::info("cluster: node '{}' (rtmp {}, http {}) on Redis {}, lease {} s", config->cluster.node_id,
+                 config->cluster.advertise_rtmp, config->cluster.advertise_http, p.redis->address(),
+                 config->cluster.lease);
+    p.redis->start();
+  }
   for (auto* listener : {&p.rtmp, &p.http, &p.rtmps, &p.https})
     if (*listener) (*listener)->start();
   p.api->start();
   spdlog::info("liveorigin running with {} worker thread(s)", p.shards.size());
   p.shards.start();
   p.shards.join();
+  if (p.redis) p.redis->stop();  // before what its thread uses (hub, access, store) goes away
   p.recording->recorder().drain();  // every recording lands before the process exits
   p.api->stop();
   p.usage->finish();  // the partial minute is stored too

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -532,10 +533,69 @@ void read_limits(MapReader r, Limits& l) {
   r.finish();
 }
 
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+bool valid_node_id(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+// "HOST:PORT" others can dial: the listen address, with a wildcard host replaced by this host's name.
+std::string default_advertise(const Endpoint& listen) {
+  if (listen.host == "0.0.0.0" || listen.host == "::") return host_name() + ":" + std::to_string(listen.port);
+  return listen.to_string();
+}
+
+void read_advertise(MapReader& r, std::string_view key, std::string& out) {
+  const Entry* e = r.take(key);
+  if (!e) return;
+  out = read_string(r.context(), *e);
+  const auto host_end = out.find(']') == std::string::npos ? 0 : out.find(']');
+  if (out.empty() || (is_valid_host_port(out) && out.find(':', host_end) != std::string::npos)) return;
+  r.context().fail(e->line(), quote_path(e->path) + " must be HOST:PORT that other nodes can reach, e.g. "
+                                                   "\"10.0.0.5:1935\"; got '" + escape_controls(out) + "'");
+}
+
+void read_cluster(MapReader r, ClusterConfig& c, const ServerConfig& server) {
+  if (const Entry* e = r.take("redis")) {
+    c.redis = read_string(r.context(), *e);
+    if (!c.redis.empty()) {
+      try {
+        c.redis_address = parse_redis_url(c.redis);
+      } catch (const ConfigError& error) {
+        r.context().fail(e->line(), quote_path(e->path) + ": " + error.what());
+      }
+    }
+  }
+  if (const Entry* e = r.take("node_id")) {
+    c.node_id = read_string(r.context(), *e);
+    if (!c.node_id.empty() && !valid_node_id(c.node_id))
+      r.context().fail(e->line(), quote_path(e->path) + " must be 1-64 of A-Z a-z 0-9 _ . - (empty: the host "
+                                                       "name), got '" + escape_controls(c.node_id) + "'");
+  }
+  if (c.node_id.empty()) c.node_id = host_name();
+  {
+    MapReader advertise = r.section("advertise");
+    read_advertise(advertise, "rtmp", c.advertise_rtmp);
+    read_advertise(advertise, "http", c.advertise_http);
+    advertise.finish();
+  }
+  if (c.advertise_rtmp.empty()) c.advertise_rtmp = default_advertise(server.rtmp);
+  if (c.advertise_http.empty()) c.advertise_http = default_advertise(server.http);
+  r.get("lease", c.lease, DoubleRange{1, false, 3600});
+  r.finish();
+}
+
 Config read_config(const Context& ctx, const YAML::Node& root) {
   Config config;
   MapReader top(ctx, root, "", line_of(root) > 0 ? line_of(root) : 1);
   read_server(top.section("server"), config.server);
+  read_cluster(top.section("cluster"), config.cluster, config.server);
   config.apps = read_apps(ctx, top);
   read_notify(top.section("notify"), config.notify);
   read_limits(top.section("limits"), config.limits);
@@ -610,6 +670,54 @@ Endpoint parse_endpoint(std::string_view text) {
   if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || value > 65535)
     throw bad("port must be a number from 0 to 65535");
   out.port = static_cast<std::uint16_t>(value);
+  return out;
+}
+
+RedisAddress parse_redis_url(std::string_view url) {
+  const auto bad = [&](const std::string& why) {
+    return ConfigError("bad Redis URL: " + why + " (expected redis://[:PASSWORD@]HOST[:PORT][/DB])");
+  };
+  constexpr std::string_view scheme = "redis://";
+  if (!starts_with_icase(url, scheme)) throw bad("it must start with redis://");
+  std::string_view rest = url.substr(scheme.size());
+  RedisAddress out;
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view user_info = rest.substr(0, at);
+    const auto colon = user_info.find(':');
+    out.password = std::string(colon == std::string_view::npos ? user_info : user_info.substr(colon + 1));
+    rest = rest.substr(at + 1);
+  }
+  std::string_view authority = rest;
+  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+    authority = rest.substr(0, slash);
+    const std::string_view db = rest.substr(slash + 1);
+    if (!db.empty()) {
+      const auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), out.db);
+      if (ec != std::errc() || end != db.data() + db.size() || out.db < 0 || out.db > 10000)
+        throw bad("the database must be a number");
+    }
+  }
+  if (!is_valid_host_port(authority)) throw bad("bad host or port");
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    out.host = std::string(authority.substr(1, close - 1));
+    authority = authority.substr(close + 1);
+    if (!authority.empty()) authority.remove_prefix(1);  // ':'
+  } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+    out.host = std::string(authority.substr(0, colon));
+    authority = authority.substr(colon + 1);
+  } else {
+    out.host = std::string(authority);
+    authority = {};
+  }
+  if (!authority.empty()) {
+    unsigned port = 0;
+    std::from_chars(authority.data(), authority.data() + authority.size(), port);
+    if (port == 0) throw bad("the port must be 1 to 65535");
+    out.port = static_cast<std::uint16_t>(port);
+  }
+  for (const char c : out.password)
+    if (std::iscntrl(static_cast<unsigned char>(c))) throw bad("control characters in the password");
   return out;
 }
 

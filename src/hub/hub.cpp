@@ -16,7 +16,11 @@ ClaimRequest Hub::claim_request(const std::shared_ptr<Stream>& stream, std::size
     const auto s = weak.lock();
     return s ? s->last_media() : Clock::time_point::min();
   };
-  return {stream->key(), stream->publisher(), max_streams, stale_before, std::move(last_media)};
+  // A shared registry that finds the name taken behind this holder's back stops it.
+  auto on_lost = [weak = std::weak_ptr<Stream>(stream)](const std::string& reason) {
+    if (const auto s = weak.lock()) s->stop(reason);
+  };
+  return {stream->key(), stream->publisher(), max_streams, stale_before, std::move(last_media), std::move(on_lost)};
 }
 
 std::shared_ptr<Stream> Hub::adopt(const std::shared_ptr<Stream>& stream, std::uint64_t epoch) {

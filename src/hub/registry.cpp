@@ -29,10 +29,14 @@ void LocalRegistry::claim(ClaimRequest request, std::function<void(ClaimResult)>
   done(std::move(result));  // outside the lock: the continuation may claim or release
 }
 
-bool LocalRegistry::renew(const StreamKey& key, std::uint64_t epoch) {
-  std::lock_guard lock(mutex_);
-  const auto it = holders_.find(key);
-  return it != holders_.end() && it->second.epoch == epoch;
+void LocalRegistry::renew(const StreamKey& key, std::uint64_t epoch, std::function<void(bool)> done) {
+  bool held = false;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = holders_.find(key);
+    held = it != holders_.end() && it->second.epoch == epoch;
+  }
+  done(held);
 }
 
 void LocalRegistry::release(const StreamKey& key, std::uint64_t epoch) {

@@ -230,11 +230,19 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
         .on_stop = [weak = weak_from_this()](const std::string& reason) {
           if (auto self = weak.lock()) self->finish(reason);
         }};
-    // A session gone before the answer drops the publication, which ends it ("closed").
-    server_.hub.publish(std::move(request), [weak = weak_from_this(), stream_id = e.stream_id,
-                                             name = e.stream](hub::PublishResult r) {
-      if (auto self = weak.lock()) self->on_publish_claimed(stream_id, name, std::move(r));
+    // A session gone (or ended) before the answer drops the publication, which ends it ("closed").
+    // An answer that comes later (a cluster's registry) is not followed by on_read's flush.
+    auto answered_later = std::make_shared<bool>(false);
+    server_.hub.publish(std::move(request), [weak = weak_from_this(), stream_id = e.stream_id, name = e.stream,
+                                             answered_later](hub::PublishResult r) {
+      auto self = weak.lock();
+      if (!self || self->finished_) return;
+      self->on_publish_claimed(stream_id, name, std::move(r));
+      if (!*answered_later) return;
+      self->flush();
+      if (self->closing_) self->finish(self->close_reason_);
     });
+    *answered_later = true;
   }
 
   // The registry's answer (at once with the in-process registry, while the event is handled).
@@ -247,8 +255,15 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       close_soon("max streams");
       return;
     }
+    if (result.claim.outcome == Outcome::unavailable) {  // a cluster node without its Redis
+      spdlog::warn("{}: publish refused: the cluster registry (Redis) is unreachable", context_);
+      codec_.reject_publish(stream_id, "NetStream.Publish.Rejected", "cluster registry unreachable");
+      close_soon("registry unreachable");
+      return;
+    }
     if (!result.claim.granted()) {
-      spdlog::warn("{}: publish refused: stream is already publishing", context_);
+      spdlog::warn("{}: publish refused: stream is already publishing{}", context_,
+                   result.claim.holder.empty() ? "" : " on node " + log_text(result.claim.holder));
       codec_.reject_publish(stream_id, "NetStream.Publish.BadName", "already publishing");
       close_soon("already publishing");
       return;

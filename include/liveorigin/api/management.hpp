@@ -12,6 +12,8 @@
 #include "liveorigin/access/access.hpp"
 #include "liveorigin/api/rate_sampler.hpp"
 #include "liveorigin/api/router.hpp"
+#include "liveorigin/cluster/redis_registry.hpp"
+#include "liveorigin/cluster/state_sync.hpp"
 #include "liveorigin/config/config_store.hpp"
 #include "liveorigin/hub/hub.hpp"
 #include "liveorigin/net/server_context.hpp"
@@ -40,6 +42,10 @@ struct Management {
   std::function<std::size_t(const hub::StreamKey&)> hls_players;
   // Extra /metrics gauges from other features (callback queue depth…), added before start.
   std::vector<Gauge> gauges;
+  // A cluster node (cluster.redis set): status, drop and channels go through Redis to every node,
+  // and the stream list shows the cluster's streams. Both null on a single node.
+  cluster::RedisRegistry* cluster_registry = nullptr;
+  cluster::StateSync* cluster_sync = nullptr;
 
   void sample() {
     rates.sample(hub.streams(), stats.bytes_in.load(), stats.bytes_out.load(),

@@ -140,8 +140,34 @@ struct ServerConfig {
   bool tcp_nodelay = false;
 };
 
+// Where the cluster's Redis is: redis://[:PASSWORD@]HOST[:PORT][/DB].
+struct RedisAddress {
+  std::string host;
+  std::uint16_t port = 6379;
+  int db = 0;
+  std::string password;
+  friend bool operator==(const RedisAddress&, const RedisAddress&) = default;
+};
+
+// Parses a redis:// URL; throws ConfigError (message without file/line) when malformed.
+RedisAddress parse_redis_url(std::string_view url);
+
+// Several nodes sharing one Redis (PRODUCT.md section 12). Empty `redis`: a single node.
+struct ClusterConfig {
+  std::string redis;  // the URL as written
+  RedisAddress redis_address;
+  std::string node_id;  // default: the host name
+  // How other nodes reach this one ("HOST:PORT"); default: the listen address, its host replaced
+  // by the host name when it is a wildcard.
+  std::string advertise_rtmp, advertise_http;
+  double lease = 10;  // seconds a claim outlives its node; renewed every lease/3
+  bool enabled() const { return !redis.empty(); }
+  friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
+};
+
 struct Config {
   ServerConfig server;
+  ClusterConfig cluster;
   // Keyed by app name (AppConfig::name equals the key). When `apps:` is absent (or empty/null)
   // there is one app "live" with defaults; `apps: {}` means no apps at all.
   std::map<std::string, AppConfig> apps;

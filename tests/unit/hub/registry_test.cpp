@@ -52,8 +52,13 @@ TEST(LocalRegistry, TakesOverAStaleHolderWithAHigherEpoch) {
   ASSERT_TRUE(second.replaced);
   EXPECT_EQ(second.replaced->ip, "1.2.3.4");
   EXPECT_GT(second.epoch, first.epoch);
-  EXPECT_FALSE(r.renew({"live", "a"}, first.epoch));
-  EXPECT_TRUE(r.renew({"live", "a"}, second.epoch));
+  auto renewed = [&r](std::uint64_t epoch) {
+    bool held = false;
+    r.renew({"live", "a"}, epoch, [&held](bool h) { held = h; });
+    return held;
+  };
+  EXPECT_FALSE(renewed(first.epoch));
+  EXPECT_TRUE(renewed(second.epoch));
 }
 
 TEST(LocalRegistry, OnlyTheCurrentHolderReleases) {
