@@ -15,6 +15,7 @@ from ertmp_publisher import (AUDIO, MANY_TRACKS, MANY_TRACKS_MANY_CODECS, ONE_TR
 from flvstream import FlvClient
 from harness import HOST, wait_live
 from rtmpraw import RtmpClient
+from test_hls import get, wait_playlist
 
 VIDEO_MEDIA = {"hevc": "hevc.mp4", "av1": "av1.mp4", "vp9": "vp9.mp4"}
 
@@ -273,3 +274,84 @@ def test_flv_recording_keeps_the_tags(servers):
     assert sorted(recorded[:3]) == sorted(configs)
     assert recorded[3:] == media_tags[first_key:]
 
+
+# ---------------------------------------------------------------- HLS
+
+
+def hls_url(server, stream):
+    return f"http://{HOST}:{server.http_port}/live/{stream}.m3u8"
+
+
+def probe_url(url):
+    res = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", url],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize("codec,fourcc", [("av1", "av01"), ("vp9", "vp09")])
+def test_hls_is_fmp4_when_ts_cannot_carry_the_tracks(server, codec, fourcc):
+    tags = single_track_tags(video_track(media(VIDEO_MEDIA[codec])), audio_track(media("opus.mp4")))
+    pub = publish(server, codec, tags)
+    try:
+        pl = wait_playlist(server, codec, 3)
+        status, headers, text = get(server, f"/live/{codec}.m3u8")
+        text = text.decode()
+        assert "#EXT-X-VERSION:7" in text and text.count("#EXT-X-MAP:URI=") == 1, text
+        init_uri = text.split('#EXT-X-MAP:URI="')[1].split('"')[0]
+        assert init_uri.endswith(".mp4") and all(uri.endswith(".m4s") for _, uri, _ in pl["segments"])
+        for duration, _, _ in pl["segments"]:
+            assert abs(duration - 2.0) < 0.05, pl
+        status, headers, init = get(server, f"/live/{init_uri}")
+        assert status == 200 and headers["content-type"] == "video/mp4" and init[4:8] == b"ftyp"
+        status, headers, frag = get(server, f"/live/{pl['segments'][0][1]}")
+        assert status == 200 and headers["content-type"] == "video/iso.segment"
+        assert frag[4:8] in (b"styp", b"moof"), frag[:16]
+        # An independent reader: ffprobe plays the HLS playlist (fMP4) and sees both tracks.
+        probe = probe_url(hls_url(server, codec))
+        streams = {s["codec_type"]: s for s in probe["streams"]}
+        assert streams["video"]["codec_name"] == codec, streams
+        assert (streams["video"]["width"], streams["video"]["height"]) == (320, 240)
+        assert streams["audio"]["codec_name"] == "opus", streams
+        # ffmpeg decodes init + fragments without an error.
+        res = subprocess.run(["ffmpeg", "-v", "error", "-i", hls_url(server, codec), "-t", "3", "-f", "null", "-"],
+                             capture_output=True, text=True, timeout=90)
+        assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-2000:]
+    finally:
+        pub.close()
+
+
+def test_hls_hevc_with_b_frames_is_ts_cut_on_presented_key_frames(server):
+    tags = single_track_tags(video_track(media("hevc.mp4")))
+    pub = publish(server, "hevcts", tags)
+    try:
+        pl = wait_playlist(server, "hevcts", 3)
+        text = get(server, "/live/hevcts.m3u8")[2].decode()
+        assert "#EXT-X-MAP" not in text and all(uri.endswith(".ts") for _, uri, _ in pl["segments"])
+        for duration, _, _ in pl["segments"]:
+            assert abs(duration - 2.0) < 0.05, pl  # decode times would make the first 3.96 s
+        assert pl["target"] == 2, pl
+        assert "further apart than hls.fragment" not in server.log_text()
+        probe = probe_url(hls_url(server, "hevcts"))
+        video = [s for s in probe["streams"] if s["codec_type"] == "video"][0]
+        assert (video["codec_name"], video["width"], video["height"]) == ("hevc", 320, 240), video
+    finally:
+        pub.close()
+
+
+def test_hls_format_fmp4_carries_hevc_as_hvc1(servers, tmp_path):
+    server = servers.start({"apps": {"live": {"hls": {"format": "fmp4"}}}})
+    tags = single_track_tags(video_track(media("hevc.mp4")), audio_track(media("opus.mp4")))
+    pub = publish(server, "hvc", tags)
+    try:
+        pl = wait_playlist(server, "hvc", 2)
+        text = get(server, "/live/hvc.m3u8")[2].decode()
+        init_uri = text.split('#EXT-X-MAP:URI="')[1].split('"')[0]
+        path = tmp_path / "first.mp4"
+        path.write_bytes(get(server, f"/live/{init_uri}")[2] + get(server, f"/live/{pl['segments'][0][1]}")[2])
+        probe = probe_file(str(path))
+        video = [s for s in probe["streams"] if s["codec_type"] == "video"][0]
+        assert (video["codec_tag_string"], video["width"]) == ("hvc1", 320), video
+        assert abs(float(probe["format"]["duration"]) - 2.0) < 0.2, probe["format"]
+    finally:
+        pub.close()
