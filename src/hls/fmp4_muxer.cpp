@@ -103,6 +103,7 @@ Fmp4Muxer::Fmp4Muxer(const Fmp4Track& video, const Fmp4Track& audio) : video_(vi
 void Fmp4Muxer::open() {
   int rc = avformat_alloc_output_context2(&ctx_, nullptr, "mp4", nullptr);
   if (rc < 0) throw std::runtime_error("mp4 muxer: " + av_error(rc));
+  media::allow_experimental_codecs(ctx_);
   pkt_ = av_packet_alloc();
   auto* buffer = static_cast<std::uint8_t*>(av_malloc(kIoBuffer));
   if (buffer) ctx_->pb = avio_alloc_context(buffer, kIoBuffer, 1, &out_, nullptr, append, nullptr);

@@ -110,10 +110,14 @@ void Segmenter::finish() {
 void Segmenter::open(const AccessUnit& au) {
   if (fmp4_mode_ && tracks_changed()) {
     // A new init segment for new tracks or configs; players switch at the discontinuity.
+    fmp4_.reset();
+    const auto tracks = std::make_pair(fmp4_source_.video(), fmp4_source_.audio());
+    if (failed_tracks_ == tracks) return;  // refused already: wait for other tracks
     try {
-      fmp4_ = std::make_unique<Fmp4Muxer>(fmp4_source_.video(), fmp4_source_.audio());
+      fmp4_ = std::make_unique<Fmp4Muxer>(tracks.first, tracks.second);
+      failed_tracks_.reset();
     } catch (const std::exception& e) {
-      fmp4_.reset();
+      failed_tracks_ = tracks;
       spdlog::warn("{}: hls: no fMP4 for these tracks ({}); segments skipped until they change", context_,
                    e.what());
       return;

@@ -59,6 +59,7 @@ class Mp4FileWriter : public MediaFileWriter {
       : path_(path) {
     int rc = avformat_alloc_output_context2(&out_.ctx, nullptr, "mp4", path.c_str());
     if (rc < 0) throw RecordError("mp4 muxer: " + av_error(rc));
+    media::allow_experimental_codecs(out_.ctx);
     if (start.video_header) add_video(*start.video_header, start.video_key.get(), log_context);
     if (start.audio_header) {
       add_audio(*start.audio_header, log_context);
@@ -156,7 +157,9 @@ class Mp4FileWriter : public MediaFileWriter {
 
   void add_audio(const media::Packet& packet, const std::string& log_context) {
     const auto info = media::parse_audio_sequence_header(packet);
-    if (!info || media::av_codec_id(info->codec) == AV_CODEC_ID_NONE) {
+    // AC-3 / E-AC-3: the fragmented MP4 muxer needs a frame before it can write its header.
+    const bool refused = info && (info->codec == media::Codec::ac3 || info->codec == media::Codec::eac3);
+    if (!info || refused || media::av_codec_id(info->codec) == AV_CODEC_ID_NONE) {
       spdlog::warn("{}: audio codec {} cannot be recorded in MP4; audio left out", log_context,
                    media::codec_name(packet.codec));
       return;
@@ -208,6 +211,7 @@ std::optional<LandedFile> land_mp4(const std::string& part_path, const std::stri
   OutputContext out;
   rc = avformat_alloc_output_context2(&out.ctx, nullptr, "mp4", landing.c_str());
   if (rc < 0) throw RecordError("mp4 muxer: " + av_error(rc));
+  media::allow_experimental_codecs(out.ctx);
   for (unsigned i = 0; i < in.ctx->nb_streams; ++i) {
     AVStream* st = avformat_new_stream(out.ctx, nullptr);
     avcodec_parameters_copy(st->codecpar, in.ctx->streams[i]->codecpar);

@@ -95,9 +95,12 @@ def _fourcc(track):
 
 def sequence_config(track):
     """The SequenceStart payload: the record as the MP4 box holds it (vpcC with its version and
-    flags, as ffmpeg's FLV muxer sends it), and for Opus the OpusHead built from dOps."""
+    flags, as ffmpeg's FLV muxer sends it), for Opus the OpusHead built from dOps, for FLAC the
+    "fLaC" signature and the metadata blocks (STREAMINFO first) of dfLa."""
     if track.sample_entry == "Opus":
         return mp4samples.opus_head(track.config)
+    if track.sample_entry == "fLaC":
+        return b"fLaC" + track.config[4:]  # dfLa: version and flags, then the metadata blocks
     return track.config
 
 

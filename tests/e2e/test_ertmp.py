@@ -321,6 +321,20 @@ def test_hls_is_fmp4_when_ts_cannot_carry_the_tracks(server, codec, fourcc):
         pub.close()
 
 
+def test_flac_audio_goes_to_fmp4_hls(server):
+    tags = single_track_tags(video_track(media("av1.mp4")), audio_track(media("flac.mp4")))
+    pub = publish(server, "flac", tags)
+    try:
+        wait_playlist(server, "flac", 2)
+        probe = probe_url(hls_url(server, "flac"))
+        streams = {s["codec_type"]: s for s in probe["streams"]}
+        assert (streams["audio"]["codec_name"], int(streams["audio"]["sample_rate"])) == ("flac", 48000), streams
+        s = stream_info(server, "flac", lambda s: s["audio"])
+        assert (s["audio"]["codec"], s["audio"]["sample_rate"]) == ("flac", 48000), s
+    finally:
+        pub.close()
+
+
 def test_hls_hevc_with_b_frames_is_ts_cut_on_presented_key_frames(server):
     tags = single_track_tags(video_track(media("hevc.mp4")))
     pub = publish(server, "hevcts", tags)

@@ -37,6 +37,7 @@ RECIPES = {
     "vp9.mp4": (_SMALL_VIDEO_SRC, _GOP_ARGS + ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
                 "-b:v", "400k"], 50, ERTMP_DURATION_S),
     "opus.mp4": (_OPUS_SRC, ["-c:a", "libopus", "-b:a", "64k", "-ac", "2"], 0, ERTMP_DURATION_S),
+    "flac.mp4": (_OPUS_SRC, ["-c:a", "flac", "-strict", "-2"], 0, ERTMP_DURATION_S),
 }
 DURATION_S = 30
 

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "liveorigin/common/bytes.hpp"
 #include "liveorigin/hls/elementary_stream.hpp"
@@ -63,6 +65,7 @@ class Segmenter {
   TsMuxer muxer_;
   Fmp4Source fmp4_source_;
   std::unique_ptr<Fmp4Muxer> fmp4_;
+  std::optional<std::pair<Fmp4Track, Fmp4Track>> failed_tracks_;  // the muxer refused these
   std::size_t segment_bytes_ = 0;
   bool open_ = false;
   std::uint32_t start_ms_ = 0;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 extern "C" {
+#include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 }
@@ -31,6 +32,10 @@ inline AVCodecID av_codec_id(Codec c) {
     default: return AV_CODEC_ID_NONE;
   }
 }
+
+// FLAC (and Opus) in MP4 are still marked experimental in libavformat 5.1: the muxers that may
+// carry them say so.
+inline void allow_experimental_codecs(AVFormatContext* ctx) { ctx->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL; }
 
 inline void set_av_extradata(AVCodecParameters* par, ByteView data) {
   if (data.empty()) return;
@@ -76,6 +81,7 @@ inline void set_av_audio_params(AVCodecParameters* par, const AudioInfo& info, B
     set_av_extradata(par, config);  // OpusHead: the muxer builds dOps from it
   } else if (info.codec == Codec::flac && config.size() >= 42) {
     set_av_extradata(par, config.subspan(8, 34));  // the bare STREAMINFO after "fLaC" and its block header
+    par->frame_size = config[10] << 8 | config[11];  // STREAMINFO's maximum block size
   }
 }
 
