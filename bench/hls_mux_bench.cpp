@@ -1,5 +1,6 @@
 // HLS muxing cost: our TS muxer (hls::Segmenter) against FFmpeg's libavformat mpegts muxer with a
-// custom AVIOContext writing into memory, over the same FLV file, in CPU seconds per stream-hour.
+// custom AVIOContext writing into memory, over the same FLV file, in CPU seconds per stream-hour;
+// and the segmenter's fMP4 output (hls.format fmp4: libavformat's MP4 muxer) over the same input.
 // Also times add_segment (a segment's closing key frame → listed in the playlist).
 //
 // Build (from the repository root, after building the libraries; run by hand, not by CMake):
@@ -38,7 +39,8 @@ double cpu_seconds() {
   return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-double run_own(const std::vector<media::PacketPtr>& packets, std::size_t& bytes, std::vector<double>& publish_us) {
+double run_own(const std::vector<media::PacketPtr>& packets, std::size_t& bytes, std::vector<double>& publish_us,
+               hls::Format format = hls::Format::ts) {
   hls::Library library;
   const hub::StreamKey key{"live", "bench"};
   const auto publish = library.open(key, 6, 2);
@@ -47,7 +49,7 @@ double run_own(const std::vector<media::PacketPtr>& packets, std::size_t& bytes,
     bytes += s.data->size();
     library.add_segment(key, publish, s.duration, s.data);
     publish_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s.closed_at).count());
-  });
+  }, [] { return std::chrono::steady_clock::now(); }, format);
   for (const auto& p : packets) segmenter.push(*p);
   segmenter.finish();
   return cpu_seconds() - start;
@@ -149,20 +151,25 @@ int main(int argc, char** argv) {
   // Each measurement muxes the file `passes` times, well above getrusage's resolution.
   constexpr int passes = 40;
   for (int i = 0; i < repeats; ++i) {
-    std::size_t own_bytes = 0, lavf_bytes = 0;
-    std::vector<double> publish_us;
-    double own = 0, lavf = 0;
+    std::size_t own_bytes = 0, lavf_bytes = 0, fmp4_bytes = 0;
+    std::vector<double> publish_us, fmp4_us;
+    double own = 0, lavf = 0, fmp4 = 0;
     for (int k = 0; k < passes; ++k) own += run_own(packets, own_bytes, publish_us);
     for (int k = 0; k < passes; ++k) lavf += run_lavf(packets, lavf_bytes);
+    for (int k = 0; k < passes; ++k) fmp4 += run_own(packets, fmp4_bytes, fmp4_us, hls::Format::fmp4);
     own /= passes;
     lavf /= passes;
+    fmp4 /= passes;
     own_bytes /= passes;
     lavf_bytes /= passes;
+    fmp4_bytes /= passes;
     std::sort(publish_us.begin(), publish_us.end());
     std::printf("own muxer: %.4f CPU s (%.1f CPU s per stream-hour, %.3f%% of a core), %zu bytes | "
                 "libavformat: %.4f CPU s (%.1f CPU s per stream-hour), %zu bytes | "
                 "key frame -> playlist: median %.1f us, max %.1f us\n",
                 own, own / seconds * 3600, own / seconds * 100, own_bytes, lavf, lavf / seconds * 3600,
                 lavf_bytes, publish_us[publish_us.size() / 2], publish_us.back());
+    std::printf("  fMP4 (segmenter, hls.format fmp4): %.4f CPU s (%.1f CPU s per stream-hour), %zu bytes\n", fmp4,
+                fmp4 / seconds * 3600, fmp4_bytes);
   }
 }

@@ -3,13 +3,13 @@
 # Usage: scripts/fuzz.sh TARGET [SECONDS] [extra libFuzzer args...]
 #        scripts/fuzz.sh list        the targets
 #        scripts/fuzz.sh all SECONDS each target in turn
-# TARGET is the name without "fuzz_" (handshake, chunk_reader, amf0, session, flv, codec, hls,
+# TARGET is the name without "fuzz_" (handshake, chunk_reader, amf0, session, flv, codec, enhanced, hls,
 # config, api). Runs at nice 19 on one core. The seed corpus comes from real ffmpeg sessions
 # (fuzz/make_seeds.py, needs build/liveorigin) into build-fuzz/seeds/; what the fuzzer finds grows
 # build-fuzz/corpus/TARGET/; crashes land in build-fuzz/crashes/TARGET/. See docs/hardening.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(handshake chunk_reader amf0 session flv codec hls config api)
+targets=(handshake chunk_reader amf0 session flv codec enhanced hls config api)
 target=${1:?usage: scripts/fuzz.sh TARGET [SECONDS] (scripts/fuzz.sh list)}
 seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : $# ))

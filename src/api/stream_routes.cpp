@@ -95,6 +95,25 @@ json audio_json(const hub::Stream& live, const RateSampler::StreamRates& rates) 
           {"kbps", rounded(rates.audio_kbps)}};
 }
 
+// A multitrack stream's every track (the default ones are also "video" and "audio").
+json tracks_json(const std::vector<hub::StreamStats::Track>& tracks) {
+  json out = json::array();
+  for (const auto& t : tracks) {
+    if (t.video) {
+      const auto& v = t.video_info;
+      json j{{"id", t.id}, {"type", "video"}, {"codec", media::codec_name(v.codec)}, {"width", v.width},
+             {"height", v.height}};
+      if (!v.profile.empty()) j["profile"] = v.profile;
+      out.push_back(std::move(j));
+    } else {
+      const auto& a = t.audio_info;
+      out.push_back({{"id", t.id}, {"type", "audio"}, {"codec", media::codec_name(a.codec)},
+                     {"sample_rate", a.sample_rate}, {"channels", a.channels}});
+    }
+  }
+  return out;
+}
+
 // Disable / enable: durable first, then the cache the network threads read, then the cut.
 json set_status(Management& m, const Request& request, const hub::StreamKey& key, bool disabled) {
   if (m.cluster_sync) cluster_call([&] { m.cluster_sync->require_connected(); });
@@ -132,6 +151,7 @@ nlohmann::json stream_json(const Management& m, const hub::StreamKey& key, const
   out["publisher"] = {{"ip", publisher.ip}, {"protocol", publisher.protocol}, {"started_at", publisher.started_at}};
   out["video"] = video_json(*live, rates);
   out["audio"] = audio_json(*live, rates);
+  if (auto tracks = stats.tracks(); !tracks.empty()) out["tracks"] = tracks_json(tracks);
   out["players"] = {{"rtmp", stats.players(hub::PlayProtocol::rtmp)},
                     {"flv", stats.players(hub::PlayProtocol::flv)},
                     {"hls", m.hls_players ? m.hls_players(key) : 0}};

@@ -21,7 +21,12 @@ class HlsObserver : public hub::StreamObserver {
     if (!cfg.enabled) return;
     auto& stream = start.stream;
     start.stream.attach(std::make_shared<hls::HlsOutput>(
-        stream.key(), hls::OutputOptions{cfg.fragment, cfg.window, cfg.path}, library_, &disk_,
+        stream.key(),
+        hls::OutputOptions{cfg.fragment, cfg.window, cfg.path,
+                           cfg.format == "ts"     ? hls::Format::ts
+                           : cfg.format == "fmp4" ? hls::Format::fmp4
+                                                  : hls::Format::automatic},
+        library_, &disk_,
         "hls " + stream.key().str()));
   }
 

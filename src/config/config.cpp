@@ -458,6 +458,7 @@ void read_app(MapReader r, AppConfig& app) {
     hls.get("fragment", app.hls.fragment, positive);
     hls.get("window", app.hls.window, 1, 100000);
     hls.get_path("path", app.hls.path);
+    hls.get_choice("format", app.hls.format, {"auto", "ts", "fmp4"});
     hls.finish();
   }
   {

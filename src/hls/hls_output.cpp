@@ -13,7 +13,8 @@ HlsOutput::HlsOutput(hub::StreamKey key, OutputOptions options, Library& library
       disk_(options_.path.empty() ? nullptr : disk), context_(std::move(context)),
       continues_(library_.holds(key_)),
       publish_(library_.open(key_, options_.window, options_.fragment)),
-      segmenter_(options_.fragment, context_, [this](Segment s) { on_segment(std::move(s)); }) {
+      segmenter_(options_.fragment, context_, [this](Segment s) { on_segment(std::move(s)); },
+                 [] { return std::chrono::steady_clock::now(); }, options_.format) {
   if (disk_) disk_->keep(key_.str(), continues_);
 }
 
@@ -34,7 +35,11 @@ void HlsOutput::on_stream_end() {
   for (const auto& name : evicted_) left.push_back(dir / name);
   double target = options_.fragment;
   if (const auto snapshot = library_.playlist(key_)) {
-    for (const auto& entry : snapshot->playlist.entries()) listed.push_back(dir / entry.uri);
+    std::string map;
+    for (const auto& entry : snapshot->playlist.entries()) {
+      listed.push_back(dir / entry.uri);
+      if (!entry.map_uri.empty() && entry.map_uri != map) listed.push_back(dir / (map = entry.map_uri));
+    }
     target = snapshot->playlist.target_duration();
     const auto text = snapshot->playlist.render() + "#EXT-X-ENDLIST\n";
     disk_->write(playlist_file(), std::make_shared<const Bytes>(text.begin(), text.end()));
@@ -51,7 +56,7 @@ void HlsOutput::on_stream_end() {
 
 void HlsOutput::on_segment(Segment segment) {
   const auto size = segment.data->size();
-  auto added = library_.add_segment(key_, publish_, segment.duration, segment.data);
+  auto added = library_.add_segment(key_, publish_, segment.duration, segment.data, segment.init);
   if (added.uri.empty()) return;  // a newer publish of this stream took over
   const auto latency = std::chrono::steady_clock::now() - segment.closed_at;
   spdlog::debug("{}: hls: {} ({:.3f} s, {} KiB) in the playlist {} us after its closing frame",
@@ -59,6 +64,7 @@ void HlsOutput::on_segment(Segment segment) {
                 std::chrono::duration_cast<std::chrono::microseconds>(latency).count());
   if (!disk_) return;
   const auto dir = directory();
+  if (!added.init_uri.empty()) disk_->write(dir / added.init_uri, std::move(segment.init));
   disk_->write(dir / added.uri, std::move(segment.data));
   disk_->write(playlist_file(), added.snapshot->text);
   for (auto& name : added.evicted) evicted_.push_back(std::move(name));

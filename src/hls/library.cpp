@@ -48,7 +48,7 @@ std::uint64_t Library::open(const hub::StreamKey& key, int window, double fragme
 }
 
 Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t publish, double duration,
-                                    std::shared_ptr<const Bytes> data) {
+                                    std::shared_ptr<const Bytes> data, std::shared_ptr<const Bytes> init) {
   std::lock_guard lock(mutex_);
   const auto now = clock_();
   sweep(now);
@@ -56,10 +56,23 @@ Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t pub
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.publish != publish) return added;
   Entry& e = it->second;
-  added.uri = key.name + "-" + e.playlist_id + "-" + std::to_string(e.playlist.next_sequence()) + ".ts";
+  const std::string base = key.name + "-" + e.playlist_id + "-";
+  const auto sequence = std::to_string(e.playlist.next_sequence());
+  if (init && init != e.init) {
+    // New tracks or codec configs: players must reset their decoder, as after a republish.
+    if (e.init) e.playlist.mark_discontinuity();
+    e.init = init;
+    e.init_uri = base + "init" + sequence + ".mp4";
+    e.segments[e.init_uri] = Held{std::move(init)};
+    added.init_uri = e.init_uri;
+  } else if (!init) {
+    e.init.reset();
+    e.init_uri.clear();
+  }
+  added.uri = base + sequence + (e.init ? ".m4s" : ".ts");
   e.segments[added.uri] = Held{std::move(data)};
   const int target_before = e.playlist.target_duration();
-  auto gone = e.playlist.add(duration, added.uri);
+  auto gone = e.playlist.add(duration, added.uri, e.init_uri);
   if (e.playlist.target_duration() > target_before) {
     spdlog::warn("hls {}: a {:.3f} s segment: key frames are further apart than hls.fragment, so the playlist's "
                  "target duration goes up to {} s (players start further behind live); set the encoder's key "
@@ -71,6 +84,15 @@ Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t pub
   for (auto& g : gone) {
     if (auto s = e.segments.find(g.uri); s != e.segments.end()) s->second.expires = now + keep;
     added.evicted.push_back(std::move(g.uri));
+    // An init segment goes with the last listed fragment that needs it.
+    const auto& entries = e.playlist.entries();
+    if (!g.map_uri.empty() && g.map_uri != e.init_uri &&
+        std::none_of(entries.begin(), entries.end(), [&](const auto& x) { return x.map_uri == g.map_uri; })) {
+      if (auto s = e.segments.find(g.map_uri); s != e.segments.end() && s->second.expires == TimePoint::max()) {
+        s->second.expires = now + keep;
+        added.evicted.push_back(g.map_uri);
+      }
+    }
   }
   auto text = e.playlist.render();
   e.snapshot = std::make_shared<const PlaylistSnapshot>(

@@ -11,8 +11,8 @@ int target_seconds(double seconds) { return std::max(1, static_cast<int>(std::lr
 Playlist::Playlist(int window, double fragment)
     : window_(static_cast<std::size_t>(std::max(window, 1))), target_(target_seconds(fragment)) {}
 
-std::vector<PlaylistEntry> Playlist::add(double duration, std::string uri) {
-  PlaylistEntry e{next_sequence_++, duration, pending_discontinuity_, std::move(uri)};
+std::vector<PlaylistEntry> Playlist::add(double duration, std::string uri, std::string map_uri) {
+  PlaylistEntry e{next_sequence_++, duration, pending_discontinuity_, std::move(uri), std::move(map_uri)};
   pending_discontinuity_ = false;
   target_ = std::max(target_, target_seconds(duration));
   entries_.push_back(std::move(e));
@@ -33,7 +33,9 @@ void Playlist::mark_discontinuity() {
 std::string Playlist::render(std::string_view uri_query) const {
   std::string out;
   out.reserve(128 + entries_.size() * (48 + uri_query.size()));
-  out += "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
+  // fMP4 segments (#EXT-X-MAP) need version 7 (RFC 8216 section 7); MPEG-TS stays at 3.
+  const bool fmp4 = std::any_of(entries_.begin(), entries_.end(), [](const auto& e) { return !e.map_uri.empty(); });
+  out += fmp4 ? "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:" : "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
   out += std::to_string(target_);
   out += "\n#EXT-X-MEDIA-SEQUENCE:";
   out += std::to_string(entries_.empty() ? next_sequence_ : entries_.front().sequence);
@@ -44,8 +46,19 @@ std::string Playlist::render(std::string_view uri_query) const {
     out += '\n';
   }
   char extinf[48];
+  const std::string* map = nullptr;
   for (const auto& e : entries_) {
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
+    if (!e.map_uri.empty() && (!map || *map != e.map_uri)) {
+      out += "#EXT-X-MAP:URI=\"";
+      out += e.map_uri;
+      if (!uri_query.empty()) {
+        out += '?';
+        out += uri_query;
+      }
+      out += "\"\n";
+      map = &e.map_uri;
+    }
     std::snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,\n", e.duration);
     out += extinf;
     out += e.uri;

@@ -23,26 +23,66 @@ std::uint64_t to_90khz(std::int64_t ms) { return static_cast<std::uint64_t>(std:
 // Milliseconds from a to b in the 32-bit FLV timestamp space; negative when b is earlier.
 std::int64_t elapsed_ms(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(b - a); }
 
+// An access unit's presentation time (its decode time for audio).
+std::uint32_t presentation_ms(const AccessUnit& au) {
+  return au.dts_ms + static_cast<std::uint32_t>(au.video ? std::max(au.cts_ms, 0) : 0);
+}
+
 }  // namespace
 
-Segmenter::Segmenter(double fragment_seconds, std::string context, Sink sink, Clock clock)
+Segmenter::Segmenter(double fragment_seconds, std::string context, Sink sink, Clock clock, Format format)
     : fragment_ms_(static_cast<std::uint32_t>(std::lround(fragment_seconds * 1000))),
       max_segment_ms_(std::max<std::uint32_t>(60000, fragment_ms_ * 10)),
-      context_(context), sink_(std::move(sink)), clock_(std::move(clock)), es_(std::move(context)) {}
+      context_(context), sink_(std::move(sink)), clock_(std::move(clock)), format_(format),
+      es_(std::move(context)) {}
+
+std::optional<AccessUnit> Segmenter::convert(const media::Packet& packet) {
+  if (decided_) return fmp4_mode_ ? fmp4_source_.convert(packet) : es_.convert(packet);
+  // Until the first segment opens both sides see the sequence headers; MPEG-TS only the codecs it
+  // carries, so that it warns about a codec only once it is the chosen format.
+  auto fmp4 = fmp4_source_.convert(packet);
+  std::optional<AccessUnit> ts;
+  if (format_ != Format::fmp4 && ts_can_carry(packet.is_video() ? packet.codec : media::Codec::none,
+                                              packet.is_audio() ? packet.codec : media::Codec::none)) {
+    ts = es_.convert(packet);
+  }
+  const bool starts = fmp4 && (fmp4->video ? fmp4->keyframe : fmp4_source_.video().codec == media::Codec::none);
+  if (!starts) return ts;  // nothing opens a segment before the format is chosen
+  decided_ = true;
+  fmp4_mode_ = format_ == Format::fmp4 ||
+               (format_ == Format::automatic && !ts_can_carry(fmp4_source_.video().codec, fmp4_source_.audio().codec));
+  spdlog::info("{}: hls: {} segments ({} video, {} audio)", context_, fmp4_mode_ ? "fMP4" : "MPEG-TS",
+               media::codec_name(fmp4_source_.video().codec), media::codec_name(fmp4_source_.audio().codec));
+  return fmp4_mode_ ? fmp4 : ts;
+}
+
+TsTracks Segmenter::current_tracks() const {
+  if (fmp4_mode_) return {fmp4_source_.video().codec, fmp4_source_.audio().codec};
+  return {es_.video_codec(), es_.audio_codec()};
+}
+
+bool Segmenter::tracks_changed() const {
+  if (!fmp4_mode_) return current_tracks() != muxer_.tracks();
+  return !fmp4_ || !(fmp4_->video() == fmp4_source_.video() && fmp4_->audio() == fmp4_source_.audio());
+}
 
 void Segmenter::push(const media::Packet& packet) {
-  const auto au = es_.convert(packet);
+  const auto au = convert(packet);
   if (!au) return;
-  const TsTracks tracks{es_.video_codec(), es_.audio_codec()};
+  const TsTracks tracks = current_tracks();
   const bool has_video = tracks.video != media::Codec::none;
   if (!open_) {
     if (has_video && !(au->video && au->keyframe)) return;  // video starts on a key frame
     open(*au);
+    if (!open_) return;
   } else {
     const auto elapsed = elapsed_ms(start_ms_, au->dts_ms);
     const bool at_key = au->video && au->keyframe;
-    const bool tracks_changed = tracks != muxer_.tracks();
-    const bool fragment_done = elapsed + kCutToleranceMs >= fragment_ms_;
+    const bool tracks_changed = this->tracks_changed();
+    // Segments span key frame to key frame in presentation time: with B-frames a key frame's
+    // decode time comes earlier than its presentation by a varying reordering delay.
+    const auto presented = elapsed_ms(start_pts_, presentation_ms(*au));
+    const bool fragment_done = (has_video ? presented : elapsed) + kCutToleranceMs >= fragment_ms_;
     bool cut;
     if (has_video) {
       // A track that appeared (or a codec change) needs a new PMT: cut at the next key frame.
@@ -52,25 +92,45 @@ void Segmenter::push(const media::Packet& packet) {
     }
     // Timestamps far out of order (a publisher reset), no key frame for very long, or a segment
     // grown huge (timestamps that never advance): cut anyway, so a segment's memory is bounded.
-    if (elapsed < -1000 || elapsed >= max_segment_ms_ || buffer_.size() >= kMaxSegmentBytes) cut = true;
+    if (elapsed < -1000 || elapsed >= max_segment_ms_ || segment_bytes_ >= kMaxSegmentBytes) cut = true;
     if (cut) {
-      close(elapsed >= 0 ? au->dts_ms : last_ms_ + last_step_);
+      close(elapsed >= 0 ? presentation_ms(*au) : last_ms_ + last_step_ + (start_pts_ - start_ms_));
       open(*au);
+      if (!open_) return;
     }
   }
   mux(*au);
 }
 
 void Segmenter::finish() {
-  if (open_) close(last_ms_ + last_step_);
+  // The last frame's presentation end: its decode time and step, shifted as the first key frame was.
+  if (open_) close(last_ms_ + last_step_ + (start_pts_ - start_ms_));
 }
 
 void Segmenter::open(const AccessUnit& au) {
+  if (fmp4_mode_ && tracks_changed()) {
+    // A new init segment for new tracks or configs; players switch at the discontinuity.
+    fmp4_.reset();
+    const auto tracks = std::make_pair(fmp4_source_.video(), fmp4_source_.audio());
+    if (failed_tracks_ == tracks) return;  // refused already: wait for other tracks
+    try {
+      fmp4_ = std::make_unique<Fmp4Muxer>(tracks.first, tracks.second);
+      failed_tracks_.reset();
+    } catch (const std::exception& e) {
+      failed_tracks_ = tracks;
+      spdlog::warn("{}: hls: no fMP4 for these tracks ({}); segments skipped until they change", context_,
+                   e.what());
+      return;
+    }
+  }
   open_ = true;
+  segment_bytes_ = 0;
   start_ms_ = last_ms_ = au.dts_ms;
+  start_pts_ = presentation_ms(au);
+  if (fmp4_mode_) return;
   buffer_.clear();
   buffer_.reserve(reserve_ + reserve_ / 8);
-  muxer_.begin_segment(buffer_, TsTracks{es_.video_codec(), es_.audio_codec()});
+  muxer_.begin_segment(buffer_, current_tracks());
 }
 
 void Segmenter::close(std::uint32_t end_ms) {
@@ -79,16 +139,29 @@ void Segmenter::close(std::uint32_t end_ms) {
   reserve_ = buffer_.size();
   Segment s;
   s.start_ms = start_ms_;
-  s.duration = static_cast<double>(std::max<std::int64_t>(elapsed_ms(start_ms_, end_ms), 0)) / 1000.0;
-  s.tracks = muxer_.tracks();
-  s.data = std::make_shared<const Bytes>(std::move(buffer_));  // moved, not copied
+  s.duration = static_cast<double>(std::max<std::int64_t>(elapsed_ms(start_pts_, end_ms), 0)) / 1000.0;
   s.closed_at = closed_at;
-  buffer_ = Bytes();
+  if (fmp4_mode_) {
+    s.tracks = {fmp4_->video().codec, fmp4_->audio().codec};
+    s.init = fmp4_->init();
+    try {
+      s.data = std::make_shared<const Bytes>(fmp4_->fragment());
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: hls: fMP4 fragment lost ({})", context_, e.what());
+      fmp4_.reset();  // the next segment starts a new init segment
+      return;
+    }
+  } else {
+    s.tracks = muxer_.tracks();
+    s.data = std::make_shared<const Bytes>(std::move(buffer_));  // moved, not copied
+    buffer_ = Bytes();
+  }
   sink_(std::move(s));
 }
 
 void Segmenter::mux(const AccessUnit& au) {
-  const auto& tracks = muxer_.tracks();
+  segment_bytes_ += au.data.size();
+  const TsTracks tracks = fmp4_mode_ ? TsTracks{fmp4_->video().codec, fmp4_->audio().codec} : muxer_.tracks();
   // The time base of this segment's track that drives the cuts (video if any).
   const bool timing_track = au.video || tracks.video == media::Codec::none;
   if (timing_track) {
@@ -97,6 +170,14 @@ void Segmenter::mux(const AccessUnit& au) {
       last_step_ = static_cast<std::uint32_t>(step);
       last_ms_ = au.dts_ms;
     }
+  }
+  if (fmp4_mode_) {
+    try {
+      fmp4_->write(au);
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: hls: fMP4 sample dropped ({})", context_, e.what());
+    }
+    return;
   }
   if (au.video) {
     if (tracks.video == media::Codec::none) return;

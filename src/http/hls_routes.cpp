@@ -73,7 +73,17 @@ std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play
   const auto& app_name = target.segments[0];
   const auto& file = target.segments[1];
   const auto playlist_stream = strip_suffix(file, ".m3u8");
-  const auto segment_file = strip_suffix(file, ".ts");
+  // MPEG-TS segments, fMP4 fragments and their init segments.
+  auto segment_file = strip_suffix(file, ".ts");
+  std::string_view content_type = "video/mp2t";
+  if (segment_file.empty()) {
+    segment_file = strip_suffix(file, ".m4s");
+    content_type = "video/iso.segment";
+  }
+  if (segment_file.empty()) {
+    segment_file = strip_suffix(file, ".mp4");
+    content_type = "video/mp4";
+  }
   if (playlist_stream.empty() && segment_file.empty()) return std::nullopt;
 
   const auto stream = playlist_stream.empty() ? stream_of_segment(segment_file) : playlist_stream;
@@ -121,7 +131,7 @@ std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play
   if (!data) return not_found("segment not found");
   Reply r;
   count_usage(r, request.usage, key, {});
-  r.content_type = "video/mp2t";
+  r.content_type = std::string(content_type);
   r.headers.emplace_back("Cache-Control", kSegmentCache);
   r.body = std::move(data);
   return r;

@@ -9,7 +9,7 @@ namespace liveorigin::hub {
 namespace {
 // Metadata and sequence headers survive a skip: the media after them needs them to decode.
 bool is_header(const media::Packet& p) {
-  return p.sequence_header || p.type == media::MediaType::data;
+  return p.track_config || p.type == media::MediaType::data;
 }
 
 // Asks the CPU for a reader's state before the pass reaches it: with thousands of players each
@@ -167,7 +167,7 @@ const media::PacketPtr* PlayerFeed::peek() {
       return nullptr;
     }
     const media::Packet& packet = **next;
-    if (waiting_for_keyframe_ && packet.is_video() && !packet.sequence_header) {
+    if (waiting_for_keyframe_ && packet.is_video() && !packet.track_config) {
       if (!packet.keyframe) {
         ++dropped_packets_;
         pop();

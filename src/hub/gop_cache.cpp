@@ -10,8 +10,14 @@ void GopCache::add(const media::PacketPtr& packet) {
     metadata_ = packet;  // only onMetaData reaches here as data worth caching (see Stream)
     return;
   }
-  if (packet->sequence_header) {
-    (packet->is_video() ? video_header_ : audio_header_) = packet;
+  if (packet->track_config) {
+    for (auto& config : configs_) {
+      if (config->type == packet->type && config->track_id == packet->track_id) {
+        config = packet;
+        return;
+      }
+    }
+    configs_.push_back(packet);
     return;
   }
   if (!gop_enabled_) return;
@@ -37,12 +43,18 @@ void GopCache::clear_gop() {
 
 std::vector<media::PacketPtr> GopCache::snapshot() const {
   std::vector<media::PacketPtr> out;
-  out.reserve(gop_.size() + 3);
-  for (const auto* p : {&metadata_, &video_header_, &audio_header_}) {
-    if (*p) out.push_back(*p);
-  }
+  out.reserve(gop_.size() + configs_.size() + 1);
+  if (metadata_) out.push_back(metadata_);
+  out.insert(out.end(), configs_.begin(), configs_.end());
   out.insert(out.end(), gop_.begin(), gop_.end());
   return out;
+}
+
+media::PacketPtr GopCache::config_of(media::MediaType type, std::uint8_t track_id) const {
+  for (const auto& config : configs_) {
+    if (config->type == type && config->track_id == track_id) return config;
+  }
+  return nullptr;
 }
 
 }  // namespace liveorigin::hub

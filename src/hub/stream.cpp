@@ -1,5 +1,10 @@
 #include "liveorigin/hub/stream.hpp"
 
+#include <spdlog/fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
 #include "liveorigin/hub/fanout.hpp"
 
 namespace liveorigin::hub {
@@ -18,8 +23,28 @@ std::shared_ptr<Fanout> Stream::fanout_for(Loop& loop) {
   return fanouts_.emplace_back(&loop, std::make_shared<Fanout>(loop)).second;
 }
 
+namespace {
+// A publisher sending nothing but unreadable tags logs one line per interval, not one per tag.
+constexpr auto kDropLogInterval = std::chrono::seconds(10);
+}  // namespace
+
+void Stream::log_dropped(const media::Packet& packet) {
+  ++drops_unlogged_;
+  const auto now = std::chrono::steady_clock::now();
+  if (drop_logged_at_ != std::chrono::steady_clock::time_point{} && now - drop_logged_at_ < kDropLogInterval) return;
+  spdlog::warn("{}: {} {} message(s) dropped: {} (first body bytes {:02x})", key_.str(), drops_unlogged_,
+               packet.is_video() ? "video" : "audio", packet.drop_reason,
+               fmt::join(packet.body().first(std::min<std::size_t>(packet.body().size(), 10)), " "));
+  drop_logged_at_ = now;
+  drops_unlogged_ = 0;
+}
+
 void Stream::publish(const media::PacketPtr& packet) {
   if (ended_) return;
+  if (packet->drop_reason) {
+    log_dropped(*packet);
+    return;
+  }
   bytes_in_.fetch_add(packet->body().size(), std::memory_order_relaxed);
   last_media_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   stats_->on_packet(*packet);

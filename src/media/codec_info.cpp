@@ -8,52 +8,11 @@
 #include <vector>
 
 #include "liveorigin/media/tag.hpp"
+#include "bit_reader.hpp"
 
 namespace liveorigin::media {
 
 namespace {
-
-// MSB-first bit reader over an RBSP (emulation prevention already removed). Throws ParseError
-// past the end, like ByteReader, so a truncated header fails the whole parse in one place.
-class BitReader {
- public:
-  explicit BitReader(ByteView data) : data_(data) {}
-
-  std::uint32_t bits(int n) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < n; ++i) v = v << 1 | bit();
-    return v;
-  }
-  std::uint32_t bit() {
-    if (pos_ >= data_.size() * 8) throw ParseError("truncated bitstream");
-    const std::uint32_t b = data_[pos_ / 8] >> (7 - pos_ % 8) & 1;
-    ++pos_;
-    return b;
-  }
-  void skip(std::size_t n) {
-    if (n > data_.size() * 8 - pos_) throw ParseError("truncated bitstream");
-    pos_ += n;
-  }
-  std::size_t remaining() const { return data_.size() * 8 - pos_; }
-
-  // Exp-Golomb ue(v); more than 31 leading zeros cannot be a valid 32-bit value.
-  std::uint32_t ue() {
-    int zeros = 0;
-    while (bit() == 0) {
-      if (++zeros > 31) throw ParseError("bad exp-Golomb code");
-    }
-    return static_cast<std::uint32_t>((std::uint64_t{1} << zeros) - 1 + bits(zeros));
-  }
-  // 64-bit: ue() may return up to 2^32 - 1, whose signed value does not fit 32 bits.
-  std::int64_t se() {
-    const std::int64_t k = ue();
-    return k & 1 ? (k + 1) / 2 : -(k / 2);
-  }
-
- private:
-  ByteView data_;
-  std::size_t pos_ = 0;
-};
 
 // NAL payload → RBSP: drops the 03 of every 00 00 03 sequence.
 Bytes unescape_rbsp(ByteView nal) {
@@ -406,17 +365,6 @@ AudioInfo legacy_audio_info(std::uint8_t flags, Codec codec) {
   return info;
 }
 
-// Runs a parse that reports malformed input by throwing, for the public never-throwing API.
-// Parse may return T or std::optional<T>; both give std::optional<T>.
-template <typename Parse>
-auto or_nullopt(Parse&& parse) -> decltype(std::optional(parse())) {
-  try {
-    return parse();
-  } catch (const ParseError&) {
-    return std::nullopt;
-  }
-}
-
 }  // namespace
 
 std::optional<VideoInfo> parse_avc_decoder_config(ByteView record) {
@@ -435,36 +383,65 @@ std::optional<AudioInfo> parse_audio_specific_config(ByteView asc) {
   return or_nullopt([&] { return parse_asc(asc); });
 }
 
-std::optional<VideoInfo> parse_video_sequence_header(const Packet& p) {
-  if (!p.is_video() || !p.sequence_header || p.flv_tag.size() < 15) return std::nullopt;
-  const auto tag = parse_video_tag(p.body());
-  if (!tag || tag->packet != TagPacket::sequence_start) return std::nullopt;
-  switch (tag->codec) {
-    case Codec::h264: return parse_avc_decoder_config(tag->payload);
-    case Codec::hevc: return parse_hevc_decoder_config(tag->payload);
+namespace {
+template <typename Tag>
+TagTrack first_track(const Tag& tag) {
+  TagTrack t;
+  t.track_id = tag.track_id;
+  t.fourcc = tag.fourcc;
+  t.codec = tag.codec;
+  t.packet = tag.packet;
+  t.payload = tag.payload;
+  return t;
+}
+}  // namespace
+
+std::optional<VideoInfo> video_track_info(const TagTrack& t) {
+  if (t.packet == TagPacket::coded_frames) return parse_key_frame_info(t.codec, t.payload);
+  if (t.packet != TagPacket::sequence_start) return std::nullopt;
+  switch (t.codec) {
+    case Codec::h264: return parse_avc_decoder_config(t.payload);
+    case Codec::hevc: return parse_hevc_decoder_config(t.payload);
     case Codec::av1:
-    case Codec::vp9: {  // their configuration records are not read: the codec only
-      VideoInfo info;
-      info.codec = tag->codec;
+    case Codec::vp9: {
+      auto info = t.codec == Codec::av1 ? parse_av1_config(t.payload) : parse_vp9_config(t.payload);
+      if (!info) info.emplace().codec = t.codec;  // the codec at least; a key frame gives the size
       return info;
     }
     default: return std::nullopt;
   }
 }
 
+std::optional<AudioInfo> audio_track_info(const TagTrack& t, std::uint8_t legacy_sound_flags) {
+  if (t.fourcc == 0 && t.codec != Codec::aac) return legacy_audio_info(legacy_sound_flags, t.codec);
+  if (t.packet == TagPacket::coded_frames) return parse_audio_frame_info(t.codec, t.payload);
+  if (t.packet != TagPacket::sequence_start) return std::nullopt;
+  return or_nullopt([&]() -> std::optional<AudioInfo> {
+    switch (t.codec) {
+      case Codec::aac: return parse_asc(t.payload);
+      case Codec::opus: return parse_opus_head(t.payload);
+      case Codec::flac: return parse_flac_config(t.payload);
+      default: return std::nullopt;
+    }
+  });
+}
+
+std::optional<VideoInfo> parse_video_sequence_header(const Packet& p) {
+  if (!p.is_video() || !p.sequence_header || p.flv_tag.size() < 15) return std::nullopt;
+  const auto tag = parse_video_tag(p.body());
+  if (!tag || tag->packet != TagPacket::sequence_start) return std::nullopt;
+  return video_track_info(first_track(*tag));
+}
+
 std::optional<AudioInfo> parse_audio_sequence_header(const Packet& p) {
   if (!p.is_audio() || p.flv_tag.size() < 15) return std::nullopt;
   const auto tag = parse_audio_tag(p.body());
   if (!tag) return std::nullopt;
-  return or_nullopt([&]() -> std::optional<AudioInfo> {
-    if (tag->codec == Codec::aac || tag->enhanced) {
-      if (!p.sequence_header) return std::nullopt;  // raw frames carry no config
-      if (tag->codec == Codec::aac) return parse_asc(tag->payload);
-      if (tag->codec == Codec::opus) return parse_opus_head(tag->payload);
-      return std::nullopt;
-    }
-    return legacy_audio_info(tag->sound_flags, tag->codec);
-  });
+  if ((tag->codec == Codec::aac || tag->codec == Codec::opus || tag->codec == Codec::flac) &&
+      !p.sequence_header) {
+    return std::nullopt;  // their frames carry no config
+  }
+  return audio_track_info(first_track(*tag), tag->sound_flags);
 }
 
 Bytes avc_config_to_annexb(ByteView avc_decoder_config) {

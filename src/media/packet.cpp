@@ -26,17 +26,35 @@ const char* codec_name(Codec c) {
 
 namespace {
 
+// An enhanced tag must parse to its end, every track naming a FourCC of the spec; players could not
+// read it otherwise. Legacy tags pass as they are (their codec ids are a closed set).
+template <typename ForEachTrack>
+const char* enhanced_problem(ByteView body, ForEachTrack for_each_track) {
+  bool unknown = false;
+  const bool whole = for_each_track(body, [&](const TagTrack& t) {
+    unknown = unknown || (t.fourcc != 0 && !is_known_fourcc(t.fourcc));
+    return true;
+  });
+  if (!whole) return "cut or malformed enhanced tag (size past the end, reserved packet type)";
+  if (unknown) return "unknown FourCC";
+  return nullptr;
+}
+
 void classify_video(Packet& p, ByteView body) {
   const VideoTag tag = read_video_tag(body);
+  if (tag.enhanced) p.drop_reason = enhanced_problem(body, for_each_video_track);
+  p.track_config = tag.packet == TagPacket::sequence_start;
   p.codec = tag.codec;
   p.track_id = tag.track_id;
-  p.keyframe = tag.keyframe;
+  p.keyframe = tag.keyframe && tag.track_id == 0;
   p.sequence_header = tag.packet == TagPacket::sequence_start && tag.track_id == 0;
   p.composition_time = tag.composition_time;
 }
 
 void classify_audio(Packet& p, ByteView body) {
   const AudioTag tag = read_audio_tag(body);
+  if (tag.enhanced) p.drop_reason = enhanced_problem(body, for_each_audio_track);
+  p.track_config = tag.packet == TagPacket::sequence_start;
   p.codec = tag.codec;
   p.track_id = tag.track_id;
   p.sequence_header = tag.packet == TagPacket::sequence_start && tag.track_id == 0;

@@ -1,6 +1,8 @@
 // Legacy FLV (video_file_format_spec_v10) and enhanced RTMP v2 (veovera) tag headers.
 #include "liveorigin/media/tag.hpp"
 
+#include <type_traits>
+
 namespace liveorigin::media {
 
 namespace {
@@ -97,10 +99,11 @@ class Cursor {
     pos_ += n;
     return true;
   }
-  // Ends the view n bytes from here (a multitrack track's size).
-  bool limit(std::size_t n) {
+  // The next n bytes as a cursor of their own (a multitrack track), skipped here.
+  bool take(std::size_t n, Cursor& part) {
     if (n > remaining()) return false;
-    data_ = data_.first(pos_ + n);
+    part = Cursor(data_.subspan(pos_, n));
+    pos_ += n;
     return true;
   }
   std::size_t remaining() const { return data_.size() - pos_; }
@@ -124,30 +127,66 @@ bool skip_mod_ex(Cursor& c, int& packet_type) {
   return true;
 }
 
-// The FourCC, or for a Multitrack tag [AvMultitrackType:4][PacketType:4], the FourCC shared by its
-// tracks and then its first track: FourCC (ManyTracksManyCodecs), track id, and for several tracks
-// the track's size, which bounds the payload. The tracks after the first are not read.
-template <typename Tag>
-bool read_fourcc_and_track(Cursor& c, int& packet_type, int multitrack_packet_type, Tag& tag) {
+// How the tracks of an enhanced tag are laid out: one FourCC, or a Multitrack header
+// [AvMultitrackType:4][PacketType:4] and a FourCC shared by the tracks (none for ManyTracksManyCodecs).
+struct Layout {
+  bool multitrack = false;
   int multitrack_type = kOneTrack;
+  std::uint32_t shared_fourcc = 0;
+  bool sized() const { return multitrack && multitrack_type != kOneTrack; }
+};
+
+bool read_layout(Cursor& c, int& packet_type, int multitrack_packet_type, Layout& layout) {
   if (packet_type == multitrack_packet_type) {
     std::uint32_t v = 0;
     if (!c.u8(v)) return false;
-    multitrack_type = static_cast<int>(v >> 4);
+    layout.multitrack = true;
+    layout.multitrack_type = static_cast<int>(v >> 4);
     packet_type = static_cast<int>(v & 0x0f);
-    if (multitrack_type > kManyTracksManyCodecs || packet_type == multitrack_packet_type) return false;
-    tag.multitrack = true;
+    if (layout.multitrack_type > kManyTracksManyCodecs || packet_type == multitrack_packet_type) return false;
+    if (layout.multitrack_type == kManyTracksManyCodecs) return true;
   }
-  if (!tag.multitrack || multitrack_type != kManyTracksManyCodecs) {
-    if (!c.u32(tag.fourcc)) return false;
+  return c.u32(layout.shared_fourcc);
+}
+
+// The next track's FourCC (its own with ManyTracksManyCodecs), id, and for several tracks its size,
+// which bounds `track`; without one the track is the rest of the body.
+bool read_track_header(Cursor& c, const Layout& layout, TagTrack& t, Cursor& track) {
+  t.fourcc = layout.shared_fourcc;
+  if (layout.multitrack_type == kManyTracksManyCodecs && !c.u32(t.fourcc)) return false;
+  if (layout.multitrack) {
+    std::uint32_t id = 0;
+    if (!c.u8(id)) return false;
+    t.track_id = static_cast<std::uint8_t>(id);
   }
-  if (!tag.multitrack) return true;
-  if (multitrack_type == kManyTracksManyCodecs && !c.u32(tag.fourcc)) return false;
-  std::uint32_t track_id = 0, track_size = 0;
-  if (!c.u8(track_id)) return false;
-  tag.track_id = static_cast<std::uint8_t>(track_id);
-  if (multitrack_type == kOneTrack) return true;
-  return c.u24(track_size) && c.limit(track_size);
+  if (!layout.sized()) {
+    track = c;
+    return c.skip(c.remaining());
+  }
+  std::uint32_t size = 0;
+  return c.u24(size) && c.take(size, track);
+}
+
+// Reads every track after the layout: `partial` gets each header field of the first track as soon
+// as it is read; visit(track) is called per complete track and returns false to stop early. False
+// when a track is cut or uses a reserved packet type.
+template <typename ReadPayload, typename Visit>
+bool read_tracks(Cursor& c, const Layout& layout, int packet_type, Codec (*codec_of)(std::uint32_t),
+                 ReadPayload&& read_payload, TagTrack* partial, Visit&& visit) {
+  for (bool first = true;; first = false) {
+    TagTrack t;
+    Cursor track{ByteView{}};
+    const bool header = read_track_header(c, layout, t, track);
+    t.codec = codec_of(t.fourcc);
+    if (first && partial) {
+      partial->fourcc = t.fourcc;
+      partial->track_id = t.track_id;
+      partial->codec = header || layout.multitrack_type != kManyTracksManyCodecs ? t.codec : Codec::other;
+    }
+    if (!header || !read_payload(track, packet_type, t)) return false;
+    if (!visit(t)) return true;
+    if (!layout.sized() || c.remaining() == 0) return true;
+  }
 }
 
 std::int32_t si24(std::uint32_t v) {
@@ -174,62 +213,113 @@ void read_legacy_video(Cursor& c, int codec_id, VideoTag& tag) {
   tag.complete = true;
 }
 
-void read_enhanced_video(Cursor& c, int packet_type, VideoTag& tag) {
-  if (!skip_mod_ex(c, packet_type)) return;
-  if (tag.frame_type == kCommandFrame && packet_type != kMetadata) {
-    tag.packet = TagPacket::other;  // no FourCC, no frame: a VideoCommand byte
-    tag.payload = c.rest();
-    tag.complete = true;
-    return;
-  }
-  if (!read_fourcc_and_track(c, packet_type, kVideoMultitrack, tag)) return;
-  tag.codec = video_codec(tag.fourcc);
-  TagPacket packet = TagPacket::other;
+// Enhanced CodedFrames of the NALU-based codecs carry a composition time; AV1 and VP9 data starts
+// right after the FourCC.
+bool read_video_payload(Cursor& c, int packet_type, TagTrack& t) {
   switch (packet_type) {
-    case kSequenceStart: packet = TagPacket::sequence_start; break;
+    case kSequenceStart: t.packet = TagPacket::sequence_start; break;
     case kCodedFrames: {
-      packet = TagPacket::coded_frames;
-      // Only the NALU-based codecs carry a composition time; AV1 and VP9 data starts here.
-      if (tag.fourcc == kAvc1 || tag.fourcc == kHvc1 || tag.fourcc == kVvc1) {
+      if (t.fourcc == kAvc1 || t.fourcc == kHvc1 || t.fourcc == kVvc1) {
         std::uint32_t ct = 0;
-        if (!c.u24(ct)) return;
-        tag.composition_time = si24(ct);
+        if (!c.u24(ct)) return false;
+        t.composition_time = si24(ct);
       }
+      t.packet = TagPacket::coded_frames;
       break;
     }
-    case kCodedFramesX: packet = TagPacket::coded_frames; break;
-    case kSequenceEnd: packet = TagPacket::sequence_end; break;
-    case kMetadata: packet = TagPacket::metadata; break;
-    case kMpeg2TsSequenceStart: packet = TagPacket::other; break;  // an AV1 video descriptor
-    default: return;  // reserved
+    case kCodedFramesX: t.packet = TagPacket::coded_frames; break;
+    case kSequenceEnd: t.packet = TagPacket::sequence_end; break;
+    case kMetadata: t.packet = TagPacket::metadata; break;
+    case kMpeg2TsSequenceStart: t.packet = TagPacket::other; break;  // an AV1 video descriptor
+    default: return false;  // reserved
   }
-  tag.packet = packet;
-  tag.payload = c.rest();
+  t.payload = c.rest();
+  return true;
+}
+
+bool read_audio_payload(Cursor& c, int packet_type, TagTrack& t) {
+  switch (packet_type) {
+    case kAudioSequenceStart: t.packet = TagPacket::sequence_start; break;
+    case kAudioCodedFrames: t.packet = TagPacket::coded_frames; break;
+    case kAudioSequenceEnd: t.packet = TagPacket::sequence_end; break;
+    case kMultichannelConfig: t.packet = TagPacket::other; break;
+    default: return false;  // reserved
+  }
+  t.payload = c.rest();
+  return true;
+}
+
+// The one track of a legacy tag.
+template <typename Tag>
+TagTrack legacy_track(const Tag& tag) {
+  TagTrack t;
+  t.codec = tag.codec;
+  t.packet = tag.packet;
+  if constexpr (std::is_same_v<Tag, VideoTag>) t.composition_time = tag.composition_time;
+  t.payload = tag.payload;
+  return t;
+}
+
+// Copies a track into the tag header fields that describe the first track.
+template <typename Tag>
+void set_first_track(Tag& tag, const TagTrack& t) {
+  tag.codec = t.codec;
+  tag.packet = t.packet;
+  tag.track_id = t.track_id;
+  tag.fourcc = t.fourcc;
+  tag.payload = t.payload;
   tag.complete = true;
 }
 
-}  // namespace
+// The ModEx prefixes, the layout and the tracks of an enhanced tag (see read_tracks for visit).
+template <typename Tag, typename ReadPayload, typename Visit>
+bool read_enhanced(Cursor& c, int packet_type, int multitrack_packet_type, Codec (*codec_of)(std::uint32_t),
+                   ReadPayload&& read_payload, Tag& tag, Visit&& visit) {
+  Layout layout;
+  if (!read_layout(c, packet_type, multitrack_packet_type, layout)) {
+    tag.multitrack = layout.multitrack;
+    return false;
+  }
+  tag.multitrack = layout.multitrack;
+  TagTrack partial;
+  const bool ok = read_tracks(c, layout, packet_type, codec_of, read_payload, &partial, visit);
+  tag.fourcc = partial.fourcc;
+  tag.track_id = partial.track_id;
+  tag.codec = partial.codec;
+  return ok;
+}
 
-VideoTag read_video_tag(ByteView body) {
-  VideoTag tag;
+// The whole video tag: the header fields into `tag`, each track to visit. False when cut or reserved.
+template <typename Visit>
+bool read_video(ByteView body, VideoTag& tag, Visit&& visit) {
   Cursor c(body);
   std::uint32_t first = 0;
-  if (!c.u8(first)) return tag;
+  if (!c.u8(first)) return false;
   // [IsExHeader:1][FrameType:3], then a legacy CodecID or an enhanced PacketType.
   tag.enhanced = (first & 0x80) != 0;
   tag.frame_type = static_cast<std::uint8_t>(first >> 4 & 0x07);
   tag.keyframe = tag.frame_type == kKeyFrame;
-  const int low = static_cast<int>(first & 0x0f);
-  if (tag.enhanced) read_enhanced_video(c, low, tag);
-  else read_legacy_video(c, low, tag);
-  return tag;
+  int packet_type = static_cast<int>(first & 0x0f);
+  if (!tag.enhanced) {
+    read_legacy_video(c, packet_type, tag);
+    if (tag.complete) visit(legacy_track(tag));
+    return tag.complete;
+  }
+  if (!skip_mod_ex(c, packet_type)) return false;
+  if (tag.frame_type == kCommandFrame && packet_type != kMetadata) {
+    tag.packet = TagPacket::other;  // no FourCC, no frame: a VideoCommand byte, no track
+    tag.payload = c.rest();
+    tag.complete = true;
+    return true;
+  }
+  return read_enhanced(c, packet_type, kVideoMultitrack, video_codec, read_video_payload, tag, visit);
 }
 
-AudioTag read_audio_tag(ByteView body) {
-  AudioTag tag;
+template <typename Visit>
+bool read_audio(ByteView body, AudioTag& tag, Visit&& visit) {
   Cursor c(body);
   std::uint32_t first = 0;
-  if (!c.u8(first)) return tag;
+  if (!c.u8(first)) return false;
   tag.sound_format = static_cast<std::uint8_t>(first >> 4);
   if (tag.sound_format != kSoundExHeader) {
     // [SoundFormat:4][SoundRate:2][SoundSize:1][SoundType:1]; AAC adds [AACPacketType:8].
@@ -240,7 +330,7 @@ AudioTag read_audio_tag(ByteView body) {
     TagPacket packet = TagPacket::coded_frames;
     if (tag.codec == Codec::aac) {
       std::uint32_t type = 0;
-      if (!c.u8(type)) return tag;
+      if (!c.u8(type)) return false;
       packet = type == 0 ? TagPacket::sequence_start
              : type == 1 ? TagPacket::coded_frames
                          : TagPacket::other;
@@ -248,24 +338,52 @@ AudioTag read_audio_tag(ByteView body) {
     tag.packet = packet;
     tag.payload = c.rest();
     tag.complete = true;
-    return tag;
+    visit(legacy_track(tag));
+    return true;
   }
   // ExAudioTagHeader: [9:4][AudioPacketType:4], ModEx prefixes, the FourCC (or the multitrack header).
   tag.enhanced = true;
   int packet_type = static_cast<int>(first & 0x0f);
-  if (!skip_mod_ex(c, packet_type)) return tag;
-  if (!read_fourcc_and_track(c, packet_type, kAudioMultitrack, tag)) return tag;
-  tag.codec = audio_codec(tag.fourcc);
-  switch (packet_type) {
-    case kAudioSequenceStart: tag.packet = TagPacket::sequence_start; break;
-    case kAudioCodedFrames: tag.packet = TagPacket::coded_frames; break;
-    case kAudioSequenceEnd: tag.packet = TagPacket::sequence_end; break;
-    case kMultichannelConfig: tag.packet = TagPacket::other; break;
-    default: return tag;  // reserved
-  }
-  tag.payload = c.rest();
-  tag.complete = true;
+  if (!skip_mod_ex(c, packet_type)) return false;
+  return read_enhanced(c, packet_type, kAudioMultitrack, audio_codec, read_audio_payload, tag, visit);
+}
+
+}  // namespace
+
+VideoTag read_video_tag(ByteView body) {
+  VideoTag tag;
+  read_video(body, tag, [&](const TagTrack& t) {
+    if (!tag.complete) {
+      set_first_track(tag, t);
+      tag.composition_time = t.composition_time;
+    }
+    return false;
+  });
   return tag;
+}
+
+AudioTag read_audio_tag(ByteView body) {
+  AudioTag tag;
+  read_audio(body, tag, [&](const TagTrack& t) {
+    if (!tag.complete) set_first_track(tag, t);
+    return false;
+  });
+  return tag;
+}
+
+bool for_each_video_track(ByteView body, const TrackVisitor& visit) {
+  VideoTag tag;
+  return read_video(body, tag, [&](const TagTrack& t) { return visit(t); });
+}
+
+bool for_each_audio_track(ByteView body, const TrackVisitor& visit) {
+  AudioTag tag;
+  return read_audio(body, tag, [&](const TagTrack& t) { return visit(t); });
+}
+
+bool is_known_fourcc(std::uint32_t fourcc) {
+  return video_codec(fourcc) != Codec::other || audio_codec(fourcc) != Codec::other ||
+         fourcc == make_fourcc("vp08") || fourcc == kVvc1;
 }
 
 std::optional<VideoTag> parse_video_tag(ByteView body) {

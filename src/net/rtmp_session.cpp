@@ -174,6 +174,12 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     }
     app_name_ = e.app;
     connect_query_ = std::move(e.query);
+    if (e.capabilities.enhanced()) {
+      std::string fourccs;
+      for (const auto& f : e.capabilities.fourccs) fourccs += (fourccs.empty() ? "" : ",") + f;
+      spdlog::info("{}: enhanced RTMP client: codecs {}, capsEx {}", context_, log_text(fourccs),
+                   e.capabilities.caps_ex);
+    }
     codec_.accept_connect();
   }
 

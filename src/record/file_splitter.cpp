@@ -21,7 +21,7 @@ bool FileSplitter::can_start_file(const media::Packet& p) const {
 
 FileSplitter::Action FileSplitter::on_packet(const media::Packet& p) {
   if (p.is_video()) has_video_ = true;
-  if (p.type == media::MediaType::data || p.sequence_header) return Action::keep;
+  if (p.type == media::MediaType::data || p.track_config) return Action::keep;
   if (!started_) {
     if (!can_start_file(p)) return Action::skip;
     started_ = true;

@@ -40,6 +40,7 @@ class FlvFileWriter : public MediaFileWriter {
     for (const auto& p : {start.metadata, start.video_header, start.audio_header}) {
       if (p) write(*p, 0);
     }
+    for (const auto& p : start.other_configs) write(*p, 0);
   }
   ~FlvFileWriter() override {
     if (file_) std::fclose(file_);

@@ -14,6 +14,7 @@ extern "C" {
 #include <spdlog/spdlog.h>
 
 #include "landing.hpp"
+#include "liveorigin/media/av_codec_params.hpp"
 #include "liveorigin/media/codec_info.hpp"
 #include "liveorigin/record/file_splitter.hpp"
 #include "liveorigin/record/media_file.hpp"
@@ -52,19 +53,14 @@ struct PacketHolder {
   ~PacketHolder() { av_packet_free(&pkt); }
 };
 
-void set_extradata(AVCodecParameters* par, ByteView data) {
-  par->extradata = static_cast<std::uint8_t*>(av_mallocz(data.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-  std::memcpy(par->extradata, data.data(), data.size());
-  par->extradata_size = static_cast<int>(data.size());
-}
-
 class Mp4FileWriter : public MediaFileWriter {
  public:
   Mp4FileWriter(const std::string& path, const FileStart& start, const std::string& log_context)
       : path_(path) {
     int rc = avformat_alloc_output_context2(&out_.ctx, nullptr, "mp4", path.c_str());
     if (rc < 0) throw RecordError("mp4 muxer: " + av_error(rc));
-    if (start.video_header) add_video(*start.video_header, log_context);
+    media::allow_experimental_codecs(out_.ctx);
+    if (start.video_header) add_video(*start.video_header, start.video_key.get(), log_context);
     if (start.audio_header) {
       add_audio(*start.audio_header, log_context);
     } else if (start.has_audio && start.audio_first) {
@@ -141,48 +137,36 @@ class Mp4FileWriter : public MediaFileWriter {
   }
 
  private:
-  void add_video(const media::Packet& header, const std::string& log_context) {
-    const auto info = media::parse_video_sequence_header(header);
-    const AVCodecID id = !info                               ? AV_CODEC_ID_NONE
-                         : info->codec == media::Codec::h264 ? AV_CODEC_ID_H264
-                         : info->codec == media::Codec::hevc ? AV_CODEC_ID_HEVC
-                                                             : AV_CODEC_ID_NONE;
-    if (id == AV_CODEC_ID_NONE) {
+  void add_video(const media::Packet& header, const media::Packet* key, const std::string& log_context) {
+    auto info = media::parse_video_sequence_header(header);
+    if (!info || media::av_codec_id(info->codec) == AV_CODEC_ID_NONE) {
       spdlog::warn("{}: video codec {} cannot be recorded in MP4; video left out", log_context,
                    media::codec_name(header.codec));
       return;
     }
+    if (info->width == 0 && key) {  // AV1 without configOBUs, VP9: the key frame tells the size
+      if (const auto tag = media::parse_video_tag(key->body())) {
+        if (const auto frame = media::parse_key_frame_info(tag->codec, tag->payload)) info = frame;
+      }
+    }
     AVStream* st = avformat_new_stream(out_.ctx, nullptr);
     st->time_base = kMs;
-    st->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
-    st->codecpar->codec_id = id;
-    st->codecpar->width = info->width;
-    st->codecpar->height = info->height;
-    set_extradata(st->codecpar, codec_payload(header));
+    media::set_av_video_params(st->codecpar, info->codec, codec_payload(header), info->width, info->height);
     video_index_ = st->index;
   }
 
   void add_audio(const media::Packet& packet, const std::string& log_context) {
     const auto info = media::parse_audio_sequence_header(packet);
-    const AVCodecID id = !info                             ? AV_CODEC_ID_NONE
-                         : info->codec == media::Codec::aac ? AV_CODEC_ID_AAC
-                         : info->codec == media::Codec::mp3 ? AV_CODEC_ID_MP3
-                                                            : AV_CODEC_ID_NONE;
-    if (id == AV_CODEC_ID_NONE) {
+    // AC-3 / E-AC-3: the fragmented MP4 muxer needs a frame before it can write its header.
+    const bool refused = info && (info->codec == media::Codec::ac3 || info->codec == media::Codec::eac3);
+    if (!info || refused || media::av_codec_id(info->codec) == AV_CODEC_ID_NONE) {
       spdlog::warn("{}: audio codec {} cannot be recorded in MP4; audio left out", log_context,
                    media::codec_name(packet.codec));
       return;
     }
     AVStream* st = avformat_new_stream(out_.ctx, nullptr);
     st->time_base = kMs;
-    st->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
-    st->codecpar->codec_id = id;
-    st->codecpar->sample_rate = info->sample_rate;
-    av_channel_layout_default(&st->codecpar->ch_layout, std::max(1, info->channels));
-    if (id == AV_CODEC_ID_AAC) {
-      st->codecpar->frame_size = 1024;
-      set_extradata(st->codecpar, codec_payload(packet));
-    }
+    media::set_av_audio_params(st->codecpar, *info, packet.sequence_header ? codec_payload(packet) : ByteView{});
     audio_index_ = st->index;
   }
 
@@ -216,13 +200,24 @@ std::optional<LandedFile> land_mp4(const std::string& part_path, const std::stri
     fs::remove(part_path, ec);
     return std::nullopt;
   }
+  // MP4 does not store VP9's pixel format, from which the muxer writes vpcC: a decoder finds it.
+  for (unsigned i = 0; i < in.ctx->nb_streams; ++i) {
+    const auto* par = in.ctx->streams[i]->codecpar;
+    if (par->codec_id == AV_CODEC_ID_VP9 && par->format < 0) {
+      avformat_find_stream_info(in.ctx, nullptr);
+      break;
+    }
+  }
   OutputContext out;
   rc = avformat_alloc_output_context2(&out.ctx, nullptr, "mp4", landing.c_str());
   if (rc < 0) throw RecordError("mp4 muxer: " + av_error(rc));
+  media::allow_experimental_codecs(out.ctx);
   for (unsigned i = 0; i < in.ctx->nb_streams; ++i) {
     AVStream* st = avformat_new_stream(out.ctx, nullptr);
     avcodec_parameters_copy(st->codecpar, in.ctx->streams[i]->codecpar);
-    st->codecpar->codec_tag = 0;
+    // Keep the sample entry where MP4 takes it (HEVC stays hvc1); drop tags of other containers.
+    const auto* tags = out.ctx->oformat->codec_tag;
+    if (!tags || av_codec_get_id(tags, st->codecpar->codec_tag) != st->codecpar->codec_id) st->codecpar->codec_tag = 0;
     st->time_base = in.ctx->streams[i]->time_base;
   }
   fs::remove(landing);  // a leftover of an earlier crash (a symlink there goes, not its target)

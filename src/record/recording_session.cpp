@@ -30,7 +30,7 @@ void SessionQueue::push(const media::PacketPtr& packet) {
   std::unique_lock lock(mutex_);
   if (closed_) return;
   if (packet->is_video()) has_video_ = true;
-  const bool header = packet->sequence_header || packet->type == media::MediaType::data;
+  const bool header = packet->track_config || packet->type == media::MediaType::data;
   if (!header) {
     if (dropping_ && starts_media(*packet, has_video_) && bytes_ + size <= max_bytes_ / 2) {
       dropping_ = false;
@@ -100,6 +100,7 @@ class RecordingWriter {
       case FileSplitter::Action::skip:
         return;
       case FileSplitter::Action::start_file:
+        if (p.is_video()) start_.video_key = packet;
         session_first_dts_ = p.timestamp;
         session_wall_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
@@ -107,6 +108,7 @@ class RecordingWriter {
         open_file(p.timestamp);
         break;
       case FileSplitter::Action::split:
+        if (p.is_video()) start_.video_key = packet;
         close_file((p.timestamp - file_start_dts_) / 1000.0);
         open_file(p.timestamp);
         break;
@@ -124,6 +126,7 @@ class RecordingWriter {
   void remember(const media::PacketPtr& packet) {
     const auto& p = *packet;
     media::PacketPtr* slot = p.type == media::MediaType::data ? &start_.metadata
+                             : !p.sequence_header             ? &other_config(p)
                              : p.is_video()                   ? &start_.video_header
                                                               : &start_.audio_header;
     const bool changed = *slot && !same_bytes(*slot, packet);
@@ -135,6 +138,13 @@ class RecordingWriter {
       splitter_.request_split();
     }
     write(p);
+  }
+
+  media::PacketPtr& other_config(const media::Packet& p) {
+    for (auto& c : start_.other_configs) {
+      if (c->type == p.type && c->track_id == p.track_id) return c;
+    }
+    return start_.other_configs.emplace_back();
   }
 
   void write(const media::Packet& p) {

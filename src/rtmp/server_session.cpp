@@ -177,6 +177,32 @@ void ServerSession::send_status(std::uint32_t stream_id, std::string_view level,
   send_command(stream_id, "onStatus", 0, amf0::Value::make_null(), {std::move(info)});
 }
 
+namespace {
+// Enhanced RTMP: the FourCCs this server forwards to its players as received, and what it parses.
+constexpr const char* kForwardedVideo[] = {"avc1", "hvc1", "av01", "vp09"};
+constexpr const char* kForwardedAudio[] = {"mp4a", ".mp3", "Opus", "ac-3", "ec-3", "fLaC"};
+constexpr double kCanForward = 0x04;
+constexpr double kCapsExMultitrackModEx = 0x02 | 0x04;
+}  // namespace
+
+void ServerSession::add_enhanced_capabilities(amf0::Value& props) {
+  auto list = amf0::Value::make_strict_array();
+  auto video = amf0::Value::make_object();
+  auto audio = amf0::Value::make_object();
+  for (const char* f : kForwardedVideo) {
+    list.elements.push_back(amf0::Value::make_string(f));
+    video.set(f, amf0::Value::make_number(kCanForward));
+  }
+  for (const char* f : kForwardedAudio) {
+    list.elements.push_back(amf0::Value::make_string(f));
+    audio.set(f, amf0::Value::make_number(kCanForward));
+  }
+  props.set("fourCcList", std::move(list));
+  props.set("videoFourCcInfoMap", std::move(video));
+  props.set("audioFourCcInfoMap", std::move(audio));
+  props.set("capsEx", amf0::Value::make_number(kCapsExMultitrackModEx));
+}
+
 void ServerSession::accept_connect() {
   connected_ = true;
   send_control(message_type::kWindowAckSize, kWindowAckSize);
@@ -190,11 +216,12 @@ void ServerSession::accept_connect() {
   send_control(message_type::kSetChunkSize, kOutChunkSize);
   out_chunk_size_ = kOutChunkSize;  // applies to everything after the Set Chunk Size message
 
-  const auto props = amf0::Value::make_object({
+  auto props = amf0::Value::make_object({
       {"fmsVer", amf0::Value::make_string("FMS/3,5,7,7009")},
       {"capabilities", amf0::Value::make_number(31)},
       {"mode", amf0::Value::make_number(1)},
   });
+  add_enhanced_capabilities(props);
   amf0::Value info = status_object("status", "NetConnection.Connect.Success", "Connection succeeded.");
   info.set("objectEncoding", amf0::Value::make_number(object_encoding_));
   send_command(0, "_result", connect_transaction_, props, {std::move(info)});

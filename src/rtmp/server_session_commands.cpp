@@ -1,4 +1,5 @@
 // ServerSession: the command messages a publishing or playing client sends.
+#include <algorithm>
 #include <string>
 
 #include "liveorigin/rtmp/server_session.hpp"
@@ -14,6 +15,27 @@ constexpr std::size_t kMaxEchoedCommandName = 64;
 
 std::string string_arg(const Command& c, std::size_t i) {
   return i < c.args.size() ? c.args[i].as_string() : std::string{};
+}
+
+// Each list is bounded by the command size limit; a hostile client gains nothing from a long one.
+ClientCapabilities read_capabilities(const Value& object) {
+  ClientCapabilities caps;
+  const auto add = [&](const std::string& fourcc) {
+    if (std::find(caps.fourccs.begin(), caps.fourccs.end(), fourcc) == caps.fourccs.end()) caps.fourccs.push_back(fourcc);
+  };
+  if (const Value* list = object.get("fourCcList"); list && list->is_strict_array()) {
+    for (const Value& v : list->elements) {
+      if (v.is_string()) add(v.as_string());
+    }
+  }
+  for (const char* map : {"videoFourCcInfoMap", "audioFourCcInfoMap"}) {
+    if (const Value* m = object.get(map); m && m->has_properties()) {
+      for (const auto& p : m->properties) add(p.key);
+    }
+  }
+  const double caps_ex = object.get("capsEx") ? object.get("capsEx")->as_number() : 0;
+  if (caps_ex > 0 && caps_ex < 4294967296.0) caps.caps_ex = static_cast<std::uint32_t>(caps_ex);
+  return caps;
 }
 
 }  // namespace
@@ -98,6 +120,7 @@ void ServerSession::handle_connect(const Command& c, std::vector<Event>& events)
   ConnectEvent e;
   if (const Value* enc = c.object.get("objectEncoding")) object_encoding_ = enc->as_number();
   if (const Value* tc = c.object.get("tcUrl")) e.tc_url = tc->as_string();
+  e.capabilities = read_capabilities(c.object);
   std::string app_full;
   if (const Value* app = c.object.get("app")) app_full = app->as_string();
 

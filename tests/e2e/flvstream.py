@@ -19,7 +19,7 @@ class Tag:
         self.type = type_
         self.timestamp = timestamp
         self.size = size
-        self.body = body          # at most the first 64 bytes of the tag body
+        self.body = body          # the first bytes of the tag body (64 unless asked otherwise)
         self.arrived = arrived    # time.monotonic() when the whole tag was read
 
     # video
@@ -79,9 +79,10 @@ class HttpError(Exception):
 class FlvClient:
     """GET an HTTP-FLV URL on a raw socket and read FLV tags from the body."""
 
-    def __init__(self, host, port, path, timeout=10.0, extra_headers=None, tls=None):
+    def __init__(self, host, port, path, timeout=10.0, extra_headers=None, body_limit=64, tls=None):
         """TLS: an ssl.SSLContext to speak HTTPS with."""
         self.timeout = timeout
+        self.body_limit = body_limit  # bytes of each tag body kept (None: all)
         self.connected_at = time.monotonic()
         self.sock = socket.create_connection((host, port), timeout=timeout)
         if tls is not None:
@@ -230,7 +231,7 @@ class FlvClient:
         prev = struct.unpack(">I", self.read_body(4, deadline))[0]
         if prev != size + 11:
             raise AssertionError(f"PreviousTagSize {prev} != {size + 11} after tag type {type_}")
-        return Tag(type_, ts, size, body[:64], time.monotonic())
+        return Tag(type_, ts, size, body[:self.body_limit] if self.body_limit else body, time.monotonic())
 
     def read_tags_for(self, seconds, per_read_timeout=5.0):
         """Read tags for SECONDS of wall time. Returns (tags, ended_by_eof)."""

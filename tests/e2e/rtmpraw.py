@@ -71,6 +71,8 @@ def amf_encode(v):
             kb = k.encode()
             out += struct.pack(">H", len(kb)) + kb + amf_encode(x)
         return out + b"\x00\x00\x09"
+    if isinstance(v, list):  # strict array
+        return b"\x0a" + struct.pack(">I", len(v)) + b"".join(amf_encode(x) for x in v)
     raise TypeError(v)
 
 
@@ -228,9 +230,11 @@ class RtmpClient:
             if cmd[0] in ("_result", "_error") and cmd[1] == txn:
                 return cmd
 
-    def connect(self, app, tc_url):
-        return self._call("connect", {"app": app, "type": "nonprivate", "flashVer": "FMLE/3.0",
-                                      "tcUrl": tc_url})
+    def connect(self, app, tc_url, extra=None):
+        """connect with the usual properties and EXTRA ones (enhanced RTMP capabilities...)."""
+        props = {"app": app, "type": "nonprivate", "flashVer": "FMLE/3.0", "tcUrl": tc_url}
+        props.update(extra or {})
+        return self._call("connect", props)
 
     def create_stream(self):
         return self._call("createStream", None)

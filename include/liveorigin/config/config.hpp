@@ -46,6 +46,7 @@ struct HlsConfig {
   double fragment = 2;  // seconds, > 0
   int window = 6;       // fragments in the playlist, > 0
   std::string path;
+  std::string format = "auto";  // auto | ts | fmp4
 };
 
 struct RecordConfig {

@@ -17,6 +17,7 @@ struct OutputOptions {
   double fragment = 2;
   int window = 6;
   std::string path;  // empty: memory only
+  Format format = Format::automatic;
 };
 
 class HlsOutput : public hub::Subscriber {

@@ -44,13 +44,15 @@ class Library {
 
   struct Added {
     std::string uri;                                 // the new segment's name
+    std::string init_uri;                            // fMP4: a new init segment's name (empty if unchanged)
     std::shared_ptr<const PlaylistSnapshot> snapshot;
     std::vector<std::string> evicted;                // names that just left the playlist
   };
   // Publishes a finished segment and the playlist that lists it. Nothing happens (empty uri)
-  // when `publish` is no longer the stream's current publish.
+  // when `publish` is no longer the stream's current publish. With `init` (fMP4) the segment is a
+  // fragment of that init segment: a new init is listed (#EXT-X-MAP) and served as well.
   Added add_segment(const hub::StreamKey& key, std::uint64_t publish, double duration,
-                    std::shared_ptr<const Bytes> data);
+                    std::shared_ptr<const Bytes> data, std::shared_ptr<const Bytes> init = nullptr);
   // The publish ended: the playlist stays served kOfflineTargets target durations. False (and
   // nothing changes) when a newer publish of the stream has taken over.
   bool close(const hub::StreamKey& key, std::uint64_t publish);
@@ -84,7 +86,9 @@ class Library {
     std::string playlist_id;    // in segment names, so two playlists never share a URL
     Playlist playlist;
     std::shared_ptr<const PlaylistSnapshot> snapshot;
-    std::unordered_map<std::string, Held> segments;
+    std::unordered_map<std::string, Held> segments;  // init segments too
+    std::shared_ptr<const Bytes> init;               // the current fMP4 init segment
+    std::string init_uri;
     TimePoint offline_until = TimePoint::max();
     std::unordered_map<std::uint64_t, TimePoint> players;  // client hash → last playlist fetch
     std::size_t players_prune_at = 64;

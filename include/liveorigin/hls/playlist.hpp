@@ -15,6 +15,7 @@ struct PlaylistEntry {
   double duration = 0;  // seconds
   bool discontinuity = false;
   std::string uri;      // relative to the playlist
+  std::string map_uri;  // fMP4: its init segment (#EXT-X-MAP); empty for MPEG-TS
 };
 
 class Playlist {
@@ -22,7 +23,7 @@ class Playlist {
   Playlist(int window, double fragment);
 
   // Appends a segment (its sequence number is the next one); returns the entries that slid out.
-  std::vector<PlaylistEntry> add(double duration, std::string uri);
+  std::vector<PlaylistEntry> add(double duration, std::string uri, std::string map_uri = {});
   // The next segment starts a new publish (timestamps restart): #EXT-X-DISCONTINUITY before it.
   void mark_discontinuity();
 

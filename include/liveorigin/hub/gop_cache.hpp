@@ -1,5 +1,5 @@
-// What a late joiner needs to start at once: metadata, the latest sequence headers and the
-// packets since the latest video key frame.
+// What a late joiner needs to start at once: metadata, the latest sequence header of every track
+// (enhanced RTMP multitrack streams have several) and the packets since the latest video key frame.
 #pragma once
 
 #include <cstddef>
@@ -17,20 +17,24 @@ class GopCache {
 
   void add(const media::PacketPtr& packet);
   void clear_gop();
-  // Metadata, video and audio sequence headers, then the GOP in arrival order.
+  // Metadata, every track's sequence header (in the order the tracks first sent one), then the GOP
+  // in arrival order.
   std::vector<media::PacketPtr> snapshot() const;
 
   const media::PacketPtr& metadata() const { return metadata_; }
-  const media::PacketPtr& video_header() const { return video_header_; }
-  const media::PacketPtr& audio_header() const { return audio_header_; }
+  // The default tracks' (track 0) sequence headers; null before one arrived.
+  media::PacketPtr video_header() const { return config_of(media::MediaType::video, 0); }
+  media::PacketPtr audio_header() const { return config_of(media::MediaType::audio, 0); }
   std::size_t gop_packets() const { return gop_.size(); }
 
  private:
   bool gop_enabled_;
   std::size_t max_bytes_;
   media::PacketPtr metadata_;
-  media::PacketPtr video_header_;
-  media::PacketPtr audio_header_;
+  media::PacketPtr config_of(media::MediaType type, std::uint8_t track_id) const;
+
+  // At most 2 x 256 (media type, track id) entries: a linear search is cheapest.
+  std::vector<media::PacketPtr> configs_;
   std::vector<media::PacketPtr> gop_;
   std::size_t gop_bytes_ = 0;
   bool seen_keyframe_ = false;

@@ -80,12 +80,16 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
  private:
   std::shared_ptr<Fanout> fanout_for(Loop& loop);
+  void log_dropped(const media::Packet& packet);
 
   const StreamKey key_;
   Loop& loop_;
   const PublisherInfo publisher_;
   GopCache cache_;
   bool ended_ = false;
+  // Messages dropped at ingest (see Packet::drop_reason): logged at most once per interval.
+  std::chrono::steady_clock::time_point drop_logged_at_{};
+  std::uint64_t drops_unlogged_ = 0;
   std::vector<std::pair<Loop*, std::shared_ptr<Fanout>>> fanouts_;
   std::vector<std::shared_ptr<Subscriber>> outputs_;
   std::function<void(const std::string&)> stop_handler_;

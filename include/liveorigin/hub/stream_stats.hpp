@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "liveorigin/media/codec_info.hpp"
 #include "liveorigin/media/packet.hpp"
@@ -41,17 +42,36 @@ class StreamStats {
   int players(PlayProtocol protocol) const {
     return players_[static_cast<std::size_t>(protocol)].load(std::memory_order_relaxed);
   }
+  // The default tracks (track 0).
   std::optional<media::VideoInfo> video() const;
   std::optional<media::AudioInfo> audio() const;
+
+  // Every track of an enhanced RTMP multitrack stream, in the order they appeared (empty for a
+  // stream that never sent a Multitrack tag). Codec from the FourCC; the rest once known.
+  struct Track {
+    std::uint8_t id = 0;
+    bool video = false;
+    media::VideoInfo video_info;
+    media::AudioInfo audio_info;
+  };
+  std::vector<Track> tracks() const;
 
  private:
   std::atomic<std::uint64_t> video_bytes_{0}, audio_bytes_{0}, video_frames_{0}, bytes_out_{0};
   std::array<std::atomic<int>, kPlayProtocols> players_{};
-  std::atomic<bool> audio_known_{false};  // legacy audio codecs: parse the flags of one packet only
+  void read_video_tracks(const media::Packet& packet);
+  void read_audio_tracks(const media::Packet& packet);
+  Track& track(std::uint8_t id, bool video);  // under info_mutex_
+
+  std::atomic<bool> audio_known_{false};  // audio without configs: parse one frame only
+  // Video tracks whose size only key frames tell (AV1, VP9) and is not known yet.
+  std::atomic<int> sizes_missing_{0};
   mutable std::mutex info_mutex_;         // taken on sequence headers and API reads only
   std::optional<media::VideoInfo> video_;
   std::optional<media::AudioInfo> audio_;
   const std::shared_ptr<StreamUsage> usage_;
+  bool multitrack_ = false;
+  std::vector<Track> tracks_;
 };
 
 // Counts one player of a stream for as long as it lives (movable, RAII).

@@ -36,10 +36,18 @@ struct Packet {
   std::int32_t composition_time = 0;   // video: presentation - decode time, ms
   Codec codec = Codec::none;
   std::uint8_t track_id = 0;           // enhanced RTMP multitrack: the (first) track; 0 otherwise
-  bool keyframe = false;               // video key frame (audio and data: false)
+  // A video key frame of the default track (track 0): where players and segments may start. Audio,
+  // data and other tracks' key frames: false.
+  bool keyframe = false;
   // Decoder configuration (AVC/HEVC/AV1/VP9 record, AAC AudioSpecificConfig, OpusHead) of track 0,
   // the default track: the one the GOP cache keeps and single-track outputs play.
   bool sequence_header = false;
+  // A SequenceStart of any track (a multitrack tag's first track, or track 0 of a plain one): the
+  // GOP cache keeps the latest per track so late players can decode every track.
+  bool track_config = false;
+  // Why ingest drops this message instead of forwarding it (nullptr: it is forwarded): an enhanced
+  // tag that is cut, has a multitrack or ModEx size past its end, or names an unknown FourCC.
+  const char* drop_reason = nullptr;
   // The complete FLV tag: 11-byte header, body, 4-byte previous-tag-size. HTTP-FLV players
   // and the FLV recorder write these bytes as they are.
   Bytes flv_tag;

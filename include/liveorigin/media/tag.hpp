@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "liveorigin/common/bytes.hpp"
@@ -57,9 +58,32 @@ struct AudioTag {
   bool complete = false;              // as VideoTag::complete
 };
 
+// One track of a tag: the only one of a legacy or single-track enhanced tag (track 0), or one of an
+// enhanced Multitrack tag's.
+struct TagTrack {
+  std::uint8_t track_id = 0;
+  std::uint32_t fourcc = 0;           // enhanced only
+  Codec codec = Codec::other;
+  TagPacket packet = TagPacket::other;
+  std::int32_t composition_time = 0;  // as VideoTag::composition_time; 0 for audio
+  ByteView payload;                   // this track's codec data, inside the body
+};
+
+// Called per track in wire order; returns false to stop.
+using TrackVisitor = std::function<bool(const TagTrack&)>;
+
 // Reads as much of the header as the body holds; see VideoTag::complete. Never fails.
 VideoTag read_video_tag(ByteView body);
 AudioTag read_audio_tag(ByteView body);
+
+// Every track of a tag in wire order (none for a video command frame). False when the tag is cut
+// anywhere, a multitrack size runs past the end, or a packet type is reserved: unlike the two above,
+// which read only the first track, this checks the whole body (what ingest forwards).
+bool for_each_video_track(ByteView body, const TrackVisitor& visit);
+bool for_each_audio_track(ByteView body, const TrackVisitor& visit);
+
+// A FourCC the enhanced RTMP spec defines (video or audio), whether or not its codec is parsed here.
+bool is_known_fourcc(std::uint32_t fourcc);
 
 // The same for callers that need the payload: nullopt unless the header is complete.
 std::optional<VideoTag> parse_video_tag(ByteView body);

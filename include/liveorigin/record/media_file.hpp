@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "liveorigin/media/packet.hpp"
 #include "liveorigin/record/recording_file.hpp"
@@ -24,6 +25,9 @@ struct FileStart {
   media::PacketPtr metadata, video_header, audio_header;
   media::PacketPtr audio_first;  // the first audio frame: MP3 has no sequence header
   bool has_audio = false, has_video = false;
+  media::PacketPtr video_key;  // the key frame the file starts with: VP9's size is only there
+  // Multitrack: the latest SequenceStart of every other track (FLV keeps them; MP4 the default only).
+  std::vector<media::PacketPtr> other_configs;
 };
 
 class MediaFileWriter {

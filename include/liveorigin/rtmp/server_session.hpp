@@ -22,10 +22,19 @@ namespace liveorigin::rtmp {
 // Window Acknowledgement Size and peer bandwidth we announce, and the peer's window until it says.
 inline constexpr std::uint32_t kWindowAckSize = 2500000;
 
+// What an enhanced RTMP client declares in connect: the codecs it supports (fourCcList and the
+// keys of videoFourCcInfoMap / audioFourCcInfoMap, "*" included) and its capsEx flags.
+struct ClientCapabilities {
+  std::vector<std::string> fourccs;
+  std::uint32_t caps_ex = 0;
+  bool enhanced() const { return !fourccs.empty() || caps_ex != 0; }
+};
+
 struct ConnectEvent {
   std::string app;      // connect's "app" without "?query" (and without a trailing '/')
   std::string tc_url;   // as sent
   common::Query query;  // from tcUrl's and app's query parts (app's win on conflicts)
+  ClientCapabilities capabilities;
 };
 struct PublishEvent {
   std::uint32_t stream_id = 0;
@@ -78,6 +87,7 @@ class ServerSession {
   void end_play(std::uint32_t stream_id, std::string_view stream);
 
  private:
+  static void add_enhanced_capabilities(amf0::Value& props);
   void handle_message(Message& m, std::vector<Event>& events);
   void handle_user_control(const Message& m);
   void handle_data(Message& m, std::vector<Event>& events);

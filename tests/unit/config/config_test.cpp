@@ -60,6 +60,7 @@ void expect_defaults(const Config& c) {
   EXPECT_EQ(live->hls.path, "");
   EXPECT_FALSE(live->record.enabled);
   EXPECT_EQ(live->record.format, "mp4");
+  EXPECT_EQ(live->hls.format, "auto");
   EXPECT_EQ(live->record.interval, 0);
   EXPECT_EQ(live->notify.url, "");
   EXPECT_EQ(c.notify.url, "");
@@ -251,6 +252,8 @@ TEST(Config, BadValues) {
        "test.yaml:3: 'apps.live.mode' must be one of code, channel; got 'push'"},
       {"apps:\n  live:\n    record: { format: mkv }\n",
        "test.yaml:3: 'apps.live.record.format' must be one of flv, mp4, hls; got 'mkv'"},
+      {"apps:\n  live:\n    hls: { format: cmaf }\n",
+       "test.yaml:3: 'apps.live.hls.format' must be one of auto, ts, fmp4; got 'cmaf'"},
       {"apps:\n  live:\n    record: { interval: -1 }\n",
        "test.yaml:3: 'apps.live.record.interval' must be at least 0, got -1"},
       {"apps:\n  live:\n    notify: { url: \"ftp://x\" }\n",

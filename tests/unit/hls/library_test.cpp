@@ -19,6 +19,37 @@ std::string text(const PlaylistSnapshot& s) { return std::string(s.text->begin()
 
 const hub::StreamKey kKey{"live", "s"};
 
+// fMP4: fragments name their init segment (#EXT-X-MAP), served like a segment; a new init (new
+// codec configs) is a discontinuity, and an init leaves with the last fragment that needs it.
+TEST(HlsLibrary, Fmp4FragmentsAndTheirInitSegments) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 2, 2);
+  const auto init1 = data(9);
+  auto added = lib.add_segment(kKey, pub, 2.0, data(1), init1);
+  ASSERT_FALSE(added.init_uri.empty());
+  EXPECT_TRUE(added.uri.ends_with(".m4s"));
+  EXPECT_TRUE(added.init_uri.ends_with(".mp4"));
+  EXPECT_EQ(lib.segment(kKey, added.init_uri), init1);
+  const auto first_init = added.init_uri;
+  added = lib.add_segment(kKey, pub, 2.0, data(2), init1);
+  EXPECT_TRUE(added.init_uri.empty());  // unchanged: not written again
+  auto t = text(*lib.playlist(kKey));
+  EXPECT_NE(t.find("#EXT-X-VERSION:7\n"), std::string::npos) << t;
+  EXPECT_EQ(t.find("#EXT-X-MAP:URI=\"" + first_init + "\"\n#EXTINF"), t.find("#EXT-X-MAP")) << t;
+  EXPECT_EQ(t.find("#EXT-X-MAP", t.find("#EXT-X-MAP") + 1), std::string::npos) << t;
+
+  added = lib.add_segment(kKey, pub, 2.0, data(3), data(8));
+  ASSERT_FALSE(added.init_uri.empty());
+  t = text(*lib.playlist(kKey));
+  EXPECT_NE(t.find("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"" + added.init_uri + "\""), std::string::npos) << t;
+  lib.add_segment(kKey, pub, 2.0, data(4), lib.segment(kKey, added.init_uri));
+  // Both fragments of the first init left the window: it goes a window later.
+  clock.now += 10s;
+  EXPECT_EQ(lib.segment(kKey, first_init), nullptr);
+  EXPECT_NE(lib.segment(kKey, added.init_uri), nullptr);
+}
+
 TEST(HlsLibrary, ServesPlaylistAndSegmentsWithoutCopies) {
   FakeClock clock;
   Library lib(clock.fn());

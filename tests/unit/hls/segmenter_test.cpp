@@ -17,9 +17,9 @@ using namespace testing;
 struct Collect {
   std::vector<Segment> segments;
   std::chrono::steady_clock::time_point now{std::chrono::seconds(100)};
-  Segmenter make(double fragment) {
+  Segmenter make(double fragment, Format format = Format::automatic) {
     return Segmenter(fragment, "test", [this](Segment s) { segments.push_back(std::move(s)); },
-                     [this] { return now; });
+                     [this] { return now; }, format);
   }
 };
 
@@ -52,6 +52,22 @@ TEST(Segmenter, CutsOnKeyFramesOnceTheFragmentHasPassed) {
   ASSERT_EQ(c.segments.size(), 5u);
   EXPECT_DOUBLE_EQ(c.segments[4].duration, 2.0);  // last frame + one frame step
   EXPECT_EQ(c.segments[4].closed_at, c.now);
+}
+
+// With B-frames the reordering delay of key frames varies: x265 with 3 B-frames and a 2 s GOP
+// decodes them at 0, 1960, 3960 ms and presents them at 80, 2080, 4080 ms. Segments follow the
+// presentation times (decode times would make the first one 3.96 s).
+TEST(Segmenter, SegmentsFollowTheKeyFramesPresentationTime) {
+  Collect c;
+  auto s = c.make(2);
+  s.push(*avc_header());
+  for (std::uint32_t t = 0; t < 8000; t += 40) {
+    const bool key = t == 0 || (t + 40) % 2000 == 0;
+    s.push(*avc_frame(t, key, key && t > 0 ? 120 : 80));
+  }
+  ASSERT_EQ(c.segments.size(), 4u);
+  for (const auto& seg : c.segments) EXPECT_NEAR(seg.duration, 2.0, 1e-9);
+  EXPECT_EQ(c.segments[1].start_ms, 1960u);
 }
 
 TEST(Segmenter, KeyFramesStampedAMillisecondEarlyStillCut) {
@@ -155,9 +171,10 @@ TEST(Segmenter, AudioOnlyIsCutByTime) {
   }
 }
 
-TEST(Segmenter, AudioHlsCannotCarryIsSkippedNotFatal) {
+// hls.format ts: a track MPEG-TS cannot carry is left out (auto would take fMP4 for it).
+TEST(Segmenter, AudioTsCannotCarryIsSkippedNotFatal) {
   Collect c;
-  auto s = c.make(1);
+  auto s = c.make(1, Format::ts);
   s.push(*avc_header());
   // Enhanced RTMP Opus sequence start: [0x90][Opus]...
   Bytes opus{0x90, 'O', 'p', 'u', 's', 'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0, 0, 0x80, 0xbb, 0, 0, 0, 0, 0};

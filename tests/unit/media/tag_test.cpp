@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace liveorigin::media {
 namespace {
@@ -416,8 +417,9 @@ TEST(TagTest, PacketCarriesTheTrack) {
   auto p = make_packet(MediaType::video, 0, track2);
   EXPECT_EQ(p->codec, Codec::hevc);
   EXPECT_EQ(p->track_id, 2);
-  EXPECT_TRUE(p->keyframe);
+  EXPECT_FALSE(p->keyframe);  // players and segments start on the default track's key frames
   EXPECT_FALSE(p->sequence_header);
+  EXPECT_TRUE(p->track_config);  // the GOP cache keeps it for late joiners all the same
   const Bytes track0 = cat({{0x96, 0x00}, text("hvc1"), {0x00}, kData});
   p = make_packet(MediaType::video, 0, track0);
   EXPECT_EQ(p->track_id, 0);
@@ -426,6 +428,52 @@ TEST(TagTest, PacketCarriesTheTrack) {
   EXPECT_EQ(p->codec, Codec::flac);
   EXPECT_TRUE(p->sequence_header);
   EXPECT_EQ(p->track_id, 0);
+}
+
+// Every track of a ManyTracksManyCodecs tag, each payload bounded by its size, composition times
+// only for the NALU codecs.
+TEST(TagTest, EveryTrackOfAMultitrackTag) {
+  const Bytes body = cat({{0x96, 0x21}, text("hvc1"), {0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x28}, kData,
+                          text("av01"), {0x01, 0x00, 0x00, 0x03}, kData});
+  std::vector<TagTrack> tracks;
+  ASSERT_TRUE(for_each_video_track(body, [&](const TagTrack& t) {
+    tracks.push_back(t);
+    return true;
+  }));
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].codec, Codec::hevc);
+  EXPECT_EQ(tracks[0].composition_time, 40);
+  EXPECT_EQ(tracks[0].payload.size(), 3u);
+  EXPECT_EQ(tracks[1].codec, Codec::av1);
+  EXPECT_EQ(tracks[1].track_id, 1);
+  EXPECT_EQ(tracks[1].composition_time, 0);
+  expect_tail(tracks[1].payload, body, 3);
+  EXPECT_EQ(make_packet(MediaType::video, 0, body)->drop_reason, nullptr);
+
+  // The second track's size runs past the end: the first-track reader does not see it, ingest does.
+  Bytes cut = body;
+  cut.pop_back();
+  EXPECT_TRUE(parse_video_tag(cut));
+  EXPECT_FALSE(for_each_video_track(cut, [](const TagTrack&) { return true; }));
+  EXPECT_NE(make_packet(MediaType::video, 0, cut)->drop_reason, nullptr);
+}
+
+TEST(TagTest, IngestDropsUnknownFourCcsAndCutEnhancedTags) {
+  EXPECT_STREQ(make_packet(MediaType::video, 0, cat({ex_video(1, 0, "xyz1"), kData}))->drop_reason,
+               "unknown FourCC");
+  EXPECT_STREQ(make_packet(MediaType::audio, 0, cat({{0x95, 0x10}, text("Opus"), {0x00, 0x00, 0x00, 0x01},
+                                                     kData, {0x01, 0x00, 0x00, 0x09}, kData}))->drop_reason,
+               "cut or malformed enhanced tag (size past the end, reserved packet type)");
+  // ModEx whose data runs past the end.
+  EXPECT_NE(make_packet(MediaType::video, 0, Bytes{0x97, 0x20, 0x00})->drop_reason, nullptr);
+  // Known ones pass, and so does a legacy tag cut short (its codec ids are a closed set).
+  for (const char* f : {"hvc1", "av01", "vp09", "avc1", "vp08"}) {
+    EXPECT_EQ(make_packet(MediaType::video, 0, cat({ex_video(1, 3, f), kData}))->drop_reason, nullptr) << f;
+  }
+  for (const char* f : {"Opus", "mp4a", ".mp3", "ac-3", "ec-3", "fLaC"}) {
+    EXPECT_EQ(make_packet(MediaType::audio, 0, cat({ex_audio(1, f), kData}))->drop_reason, nullptr) << f;
+  }
+  EXPECT_EQ(make_packet(MediaType::video, 0, Bytes{0x17, 0x01})->drop_reason, nullptr);
 }
 
 }  // namespace

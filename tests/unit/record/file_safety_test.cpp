@@ -25,7 +25,7 @@ class RecordFileSafetyTest : public ScratchDir {
     const Bytes b = read_file(victim);
     return std::string(b.begin(), b.end());
   }
-  FileStart start{metadata(), video_header(), audio_header(), nullptr, true, true};
+  FileStart start{metadata(), video_header(), audio_header(), nullptr, true, true, nullptr, {}};
 };
 
 TEST_F(RecordFileSafetyTest, PartFilesAreNotOpenedThroughASymlinkOrFifo) {

@@ -30,7 +30,7 @@ class MediaFileTest : public ScratchDir {};
 
 TEST_F(MediaFileTest, FlvStartsWithItsHeadersAndKeepsTheGivenTimestamps) {
   const auto part = (dir / "a.flv.part").string();
-  FileStart start{metadata(), video_header(), audio_header(), nullptr, true, true};
+  FileStart start{metadata(), video_header(), audio_header(), nullptr, true, true, nullptr, {}};
   auto w = open_flv_writer(part, start);
   w->write(*video(50000, true), 0);
   w->write(*audio(50010), 10);
@@ -51,7 +51,7 @@ TEST_F(MediaFileTest, FlvStartsWithItsHeadersAndKeepsTheGivenTimestamps) {
 TEST_F(MediaFileTest, RecoveredFlvIsCutAfterItsLastWholeTag) {
   const auto part = (dir / "a.flv.part").string();
   const auto final_path = (dir / "a.flv").string();
-  FileStart start{metadata(), video_header(), nullptr, nullptr, false, true};
+  FileStart start{metadata(), video_header(), nullptr, nullptr, false, true, nullptr, {}};
   auto w = open_flv_writer(part, start);
   for (std::uint32_t t = 0; t <= 4000; t += 40) w->write(*video(t, t % 2000 == 0, 500), t);
   w->flush();
@@ -85,7 +85,7 @@ TEST_F(MediaFileTest, LandedFlvMetadataStatesTheFilesOwnDurationAndSize) {
                                                         {"filesize", amf0::Value::make_number(1e9)}})});
   const auto part = (dir / "m.flv.part").string();
   const auto final_path = (dir / "m.flv").string();
-  FileStart start{media::make_packet(media::MediaType::data, 0, body), video_header(), nullptr, nullptr, false, true};
+  FileStart start{media::make_packet(media::MediaType::data, 0, body), video_header(), nullptr, nullptr, false, true, nullptr, {}};
   auto w = open_flv_writer(part, start);
   for (std::uint32_t t = 0; t <= 2000; t += 40) w->write(*video(t, t == 0, 300), t);
   w->finish();
@@ -116,7 +116,7 @@ TEST_F(MediaFileTest, LandedFlvMetadataStatesTheFilesOwnDurationAndSize) {
 TEST_F(MediaFileTest, FlvWithGarbageTailOrNoMediaIsHandled) {
   const auto part = (dir / "b.flv.part").string();
   {
-    FileStart start{metadata(), nullptr, audio_header(), nullptr, true, false};
+    FileStart start{metadata(), nullptr, audio_header(), nullptr, true, false, nullptr, {}};
     auto w = open_flv_writer(part, start);
     w->write(*audio(0), 0);
     w->write(*audio(23), 23);
@@ -132,14 +132,14 @@ TEST_F(MediaFileTest, FlvWithGarbageTailOrNoMediaIsHandled) {
   EXPECT_EQ(landed->size, good);
 
   const auto empty = (dir / "c.flv.part").string();
-  open_flv_writer(empty, FileStart{metadata(), nullptr, nullptr, nullptr, false, false})->finish();
+  open_flv_writer(empty, FileStart{metadata(), nullptr, nullptr, nullptr, false, false, nullptr, {}})->finish();
   EXPECT_FALSE(land_file(empty, (dir / "c.flv").string(), Format::flv));
   EXPECT_FALSE(fs::exists(empty));
 }
 
 // Audio-only MP4 (AAC needs no real bitstream to be muxed): 5 s, a fragment at least every second.
 void write_mp4(const std::string& part, std::uint32_t until_ms, bool finish) {
-  FileStart start{metadata(), nullptr, audio_header(), audio(0), true, false};
+  FileStart start{metadata(), nullptr, audio_header(), audio(0), true, false, nullptr, {}};
   auto w = open_mp4_writer(part, start, "test");
   for (std::uint32_t i = 0; i * 1024 * 1000 / 44100 < until_ms; ++i) {
     w->write(*audio(i * 1024 * 1000 / 44100, 200), i * 1024 * 1000 / 44100);

@@ -102,7 +102,7 @@ TEST_F(RecorderTest, RecoversPartFilesLeftByACrash) {
   fs::create_directories(folder);
   const auto part = folder / "cam_20250304-050607.flv.part";
   {
-    FileStart start{metadata(), video_header(), nullptr, nullptr, false, true};
+    FileStart start{metadata(), video_header(), nullptr, nullptr, false, true, nullptr, {}};
     auto w = open_flv_writer(part.string(), start);
     for (std::uint32_t t = 0; t <= 2000; t += 40) w->write(*video(t, t == 0), t);
     w->flush();
