@@ -236,6 +236,7 @@ EOF
         mkdir -p "$dir/stream"
         nginx_conf "$dir/stream" "$NGINX_STREAM_MODULE" "stream { server {
   listen 127.0.0.1:$TLS_PORT ssl;
+  ssl_protocols TLSv1.2 TLSv1.3;  # nginx 1.22's default stops at TLS 1.2; liveorigin offers both
   ssl_certificate $TLS_DIR/cert.pem;
   ssl_certificate_key $TLS_DIR/key.pem;
   proxy_pass 127.0.0.1:$RTMP_PORT;
