@@ -11,6 +11,7 @@
 
 #include "liveorigin/rtmp/command.hpp"
 #include "liveorigin/rtmp/handshake.hpp"
+#include "tls_client.hpp"
 
 namespace liveorigin::bench {
 
@@ -88,6 +89,16 @@ std::string status_code(const rtmp::Command& c) {
   return code ? code->as_string() : std::string{};
 }
 
+// Asks epoll for writability on fd when `want` changes (readability is always asked).
+void update_write_interest(int fd, int epfd, Handler* handler, bool want, bool& want_write) {
+  if (fd < 0 || want == want_write) return;
+  want_write = want;
+  epoll_event ev{};
+  ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
+  ev.data.ptr = handler;
+  epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
 // Sends what it can of out[pos..] without blocking, then asks epoll for writability only while
 // bytes remain. Returns the bytes sent, or -1 with errno set when send fails.
 std::int64_t send_pending(int fd, int epfd, Handler* handler, Bytes& out, std::size_t& pos, bool& want_write) {
@@ -108,14 +119,7 @@ std::int64_t send_pending(int fd, int epfd, Handler* handler, Bytes& out, std::s
     out.clear();
     pos = 0;
   }
-  const bool want = !out.empty();
-  if (want != want_write) {
-    want_write = want;
-    epoll_event ev{};
-    ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
-    ev.data.ptr = handler;
-    epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
-  }
+  update_write_interest(fd, epfd, handler, !out.empty(), want_write);
   return sent;
 }
 
@@ -135,6 +139,7 @@ void Player::close(bool abortive) {
     linger l{1, 0};
     setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
   }
+  ssl_.reset();  // no close_notify: the socket goes at once
   ::close(fd_);
   fd_ = -1;
   if (phase_ != Phase::closed && !failed_ && first_key_ns_ == 0) fail("closed before the first key frame");
@@ -146,6 +151,7 @@ void Player::fail(std::string why) {
     failed_ = true;
     error_ = std::move(why);
   }
+  ssl_.reset();
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
@@ -156,7 +162,8 @@ void Player::fail(std::string why) {
 void Player::start(int epfd, std::int64_t now) {
   epfd_ = epfd;
   connect_ns_ = now;
-  const Endpoint& ep = protocol_ == Protocol::rtmp ? target_.rtmp : target_.http;
+  const Endpoint& ep = protocol_ == Protocol::rtmp ? (target_.tls ? target_.rtmps : target_.rtmp)
+                                                   : (target_.tls ? target_.https : target_.http);
   fd_ = connect_nonblocking(ep, target_.rcvbuf);
   if (fd_ < 0) {
     failed_ = true;
@@ -177,7 +184,10 @@ void Player::send_bytes(const std::uint8_t* data, std::size_t size) {
   flush();
 }
 
+void Player::set_write_interest(bool want) { update_write_interest(fd_, epfd_, this, want, want_write_); }
+
 void Player::flush() {
+  if (ssl_) return flush_tls();
   if (send_pending(fd_, epfd_, this, out_, out_pos_, want_write_) < 0) {
     fail(std::string("send: ") + std::strerror(errno));
   }
@@ -191,12 +201,66 @@ void Player::on_event(std::uint32_t events, std::int64_t now) {
     getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) return fail(std::string("connect: ") + std::strerror(err));
     if (!(events & (EPOLLOUT | EPOLLIN))) return;
+    if (target_.tls) {
+      try {
+        ssl_ = new_client_ssl(target_.tls, fd_, target_.sni);
+      } catch (const std::exception& e) {
+        return fail(e.what());
+      }
+      phase_ = Phase::tls_handshake;
+      return drive_tls_handshake(now);
+    }
     on_connected(now);
     if (fd_ < 0) return;
+  } else if (phase_ == Phase::tls_handshake) {
+    return drive_tls_handshake(now);
+  } else if (ssl_) {
+    // OpenSSL may need the socket either way round for a read or a write: retry both.
+    if (!out_.empty() || (events & EPOLLOUT)) flush();
+    if (fd_ >= 0) on_readable_tls(now);
+    return;
   } else if (events & EPOLLOUT) {
     flush();
   }
   if (fd_ >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_readable(now);
+}
+
+void Player::drive_tls_handshake(std::int64_t now) {
+  errno = 0;
+  const int r = SSL_do_handshake(ssl_.get());
+  if (r == 1) {
+    if (full_) tls_summary_ = std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());
+    set_write_interest(false);
+    on_connected(now);
+    // With read-ahead OpenSSL may already hold bytes that epoll will not signal again.
+    if (fd_ >= 0) on_readable_tls(now);
+    return;
+  }
+  switch (tls_wait(ssl_.get(), r)) {
+    case TlsWait::read: return set_write_interest(false);
+    case TlsWait::write: return set_write_interest(true);
+    case TlsWait::closed: return fail("server closed the connection during the TLS handshake");
+    default: return fail("TLS handshake: " + tls_error_text());
+  }
+}
+
+void Player::flush_tls() {
+  while (out_pos_ < out_.size()) {
+    std::size_t n = 0;
+    errno = 0;
+    const int r = SSL_write_ex(ssl_.get(), out_.data() + out_pos_, out_.size() - out_pos_, &n);
+    if (r == 1) {
+      out_pos_ += n;
+      continue;
+    }
+    const TlsWait wait = tls_wait(ssl_.get(), r);
+    if (wait == TlsWait::write) return set_write_interest(true);
+    if (wait == TlsWait::read) return;  // retried on the next event (on_event flushes what is left)
+    return fail("TLS write: " + tls_error_text());
+  }
+  out_.clear();
+  out_pos_ = 0;
+  set_write_interest(false);
 }
 
 void Player::on_connected(std::int64_t now) {
@@ -266,6 +330,31 @@ void Player::on_readable(std::int64_t now) {
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;
     return fail(std::string("recv: ") + std::strerror(errno));
+  }
+}
+
+void Player::on_readable_tls(std::int64_t now) {
+  // No MSG_TRUNC over TLS: every byte is decrypted into the scratch buffer, then counted (the
+  // generator's cost per byte is higher than for plain TCP). Read until OpenSSL wants the socket:
+  // with read-ahead it may hold decrypted bytes that epoll cannot signal.
+  while (fd_ >= 0) {
+    std::size_t n = 0;
+    errno = 0;
+    const int r = SSL_read_ex(ssl_.get(), read_buffer, kReadSize, &n);
+    if (r == 1) {
+      bytes_ += n;
+      if (phase_ != Phase::counting) on_data(read_buffer, n, now);
+      else if (protocol_ == Protocol::rtmp) maybe_ack();
+      continue;
+    }
+    switch (tls_wait(ssl_.get(), r)) {
+      case TlsWait::read: return;
+      case TlsWait::write: return set_write_interest(true);
+      case TlsWait::closed:
+        return fail(first_key_ns_ == 0 ? "server closed the connection before the first key frame"
+                                       : "server closed the connection");
+      default: return fail("TLS read: " + tls_error_text());
+    }
   }
 }
 

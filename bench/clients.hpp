@@ -1,7 +1,10 @@
 // The generator's clients: an RTMP publisher playing a MediaSource in real time, and players over
-// RTMP, HTTP-FLV or HLS. A "full" player parses every message (latency stamps); a counting player
-// parses only until its first video key frame, then counts bytes with recv(MSG_TRUNC).
+// RTMP, HTTP-FLV or HLS, RTMP and HTTP-FLV also over TLS. A "full" player parses every message
+// (latency stamps); a counting player parses only until its first video key frame, then counts
+// bytes with recv(MSG_TRUNC) — over TLS, which must decrypt, with SSL_read into a scratch buffer.
 #pragma once
+
+#include <openssl/ssl.h>
 
 #include <cstdint>
 #include <memory>
@@ -19,9 +22,19 @@ namespace liveorigin::bench {
 enum class Protocol { rtmp, flv, hls };
 const char* protocol_name(Protocol p);
 
+struct SslFree {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+using Ssl = std::unique_ptr<SSL, SslFree>;
+
 struct Target {
-  Endpoint rtmp;
+  Endpoint rtmp;  // the publisher's, and the players' without TLS
   Endpoint http;
+  // Players over TLS (RTMPS / HTTPS-FLV) connect here instead; the publisher stays plain RTMP.
+  SSL_CTX* tls = nullptr;
+  Endpoint rtmps;
+  Endpoint https;
+  std::string sni = "localhost";
   std::string app = "live";
   std::string stream = "bench";
   std::string flv_path;  // default /APP/STREAM.flv
@@ -56,6 +69,8 @@ class Player : public Handler {
   const std::string& error() const { return error_; }
   bool full() const { return full_; }
   Protocol protocol() const { return protocol_; }
+  // "TLSv1.3 TLS_AES_128_GCM_SHA256" once a full player's handshake is done; empty otherwise.
+  const std::string& tls_summary() const { return tls_summary_; }
   // connect() → first video key frame (HLS: first segment complete), ms; < 0 if none.
   double startup_ms() const { return first_key_ns_ ? (first_key_ns_ - connect_ns_) / 1e6 : -1; }
 
@@ -66,14 +81,18 @@ class Player : public Handler {
   std::vector<double>& latencies_ms() { return latencies_ms_; }
 
  private:
-  enum class Phase { idle_unstarted, connecting, handshake, rtmp_connect, rtmp_create, rtmp_play, http_head,
+  enum class Phase { idle_unstarted, connecting, tls_handshake, handshake, rtmp_connect, rtmp_create, rtmp_play, http_head,
                      media, counting, hls_idle, hls_response, hls_retry, closed };
 
   void fail(std::string why);
   void send_bytes(const std::uint8_t* data, std::size_t size);
   void flush();
+  void flush_tls();
+  void set_write_interest(bool want);
   void on_connected(std::int64_t now);
+  void drive_tls_handshake(std::int64_t now);
   void on_readable(std::int64_t now);
+  void on_readable_tls(std::int64_t now);
   void on_data(const std::uint8_t* data, std::size_t size, std::int64_t now);
   void on_rtmp_data(const std::uint8_t* data, std::size_t size, std::int64_t now);
   void on_rtmp_message(const rtmp::Message& m, std::int64_t now);
@@ -91,6 +110,8 @@ class Player : public Handler {
   bool failed_ = false;
   std::string error_;
   bool want_write_ = false;
+  Ssl ssl_;
+  std::string tls_summary_;
   Bytes out_;
   std::size_t out_pos_ = 0;
   Bytes in_;  // handshake / HTTP head / playlist bytes

@@ -9,6 +9,7 @@
 #   bench/compare.sh                       # full sweep, results in $OUT/results.jsonl
 #   STEPS="400 1600" SERVERS="liveorigin-rtmp nginx-rtmp" bench/compare.sh
 #   bench/compare.sh --table-only          # print the table of $OUT/results.jsonl again
+#   HANDSHAKES=64 SERVERS="liveorigin-https nginx-rtmps" bench/compare.sh   # TLS handshakes per second
 #
 # Environment (defaults in brackets): BUILD [build-bench] OUT [/tmp/liveorigin-bench]
 #   STEPS [400 800 1600 2400 3200 4800 6400 8000]  SERVERS [liveorigin-rtmp liveorigin-flv nginx-rtmp ideal]
@@ -23,6 +24,8 @@
 #   PRIO [0] nice level for the servers and the generator (e.g. -10 on a machine shared with others;
 #   as root, under `setsid`, it also sets this session's autogroup nice)
 #   MEDIA [$OUT/test-720p.flv] the test stream (generated with ffmpeg when missing)
+#   HANDSHAKES [unset] instead of the sweep: for each TLS server, this many connections at once
+#   loop connect → full TLS handshake → reset for DURATION s (REPEAT times); $OUT/handshakes.jsonl
 # SERVERS may also name ideal-nodelay, ideal-cork, ideal-b20 (20 ms batches), liveorigin-hls, and a
 # liveorigin server with a suffix -wMS for its write_interval in ms (liveorigin-rtmp-w0: each packet
 # written at once; without the suffix: the default of the config). LIVEORIGIN [$BUILD/liveorigin]
@@ -30,6 +33,10 @@
 # builds are measured in the same run (SERVERS="liveorigin-flv liveorigin-flv-B"). A suffix -x2
 # runs liveorigin with workers: 2 on both cores (the generator still on GEN_CPU, sharing one of
 # them): how throughput scales.
+# Over TLS (players only; the publisher stays plain RTMP): liveorigin-rtmps (RTMPS players) and
+# liveorigin-https (HTTPS-FLV) use liveorigin's own TLS (`server.tls`, a self-signed ECDSA P-256
+# certificate made in $OUT/tls); nginx-rtmps is nginx's `stream` module terminating TLS in front of
+# nginx-rtmp, two processes on the server's core, the CPU and memory of both counted.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +66,7 @@ fi
 MEDIA=${MEDIA:-$OUT/test-720p.flv}
 RESULTS=$OUT/results.jsonl
 NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
+NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 mkdir -p "$OUT"
 
 print_table() {
@@ -74,6 +82,8 @@ command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v taskset >/dev/null || need_apt+=(util-linux)
 [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
 [[ -f $NGINX_MODULE ]] || need_apt+=(libnginx-mod-rtmp)
+[[ -f $NGINX_STREAM_MODULE || ! $SERVERS =~ nginx-rtmps ]] || need_apt+=(libnginx-mod-stream)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]} from Debian"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_apt[@]}" >&2 ||
@@ -97,6 +107,15 @@ if [[ ! -s $MEDIA ]]; then
     -c:v libx264 -preset ultrafast -b:v 2400k -minrate 2400k -maxrate 2400k -bufsize 2400k \
     -x264-params nal-hrd=cbr -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
     -c:a aac -b:a 128k -ac 2 -f flv "$MEDIA.tmp" && mv "$MEDIA.tmp" "$MEDIA"
+fi
+
+# The TLS servers' certificate: self-signed, ECDSA P-256 (what a Let's Encrypt ECDSA leaf costs).
+TLS_DIR=$OUT/tls
+if [[ $SERVERS =~ rtmps|https && ! -s $TLS_DIR/cert.pem ]]; then
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
+    -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost >/dev/null 2>&1
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -132,30 +151,57 @@ wait_quiet() {  # until the 1-min load is below MAX_LOAD and the machine is idle
   done
 }
 
-SERVER_PID=
+SERVER_PID=     # the server's main process
+SERVER_PIDS=    # all its processes, comma-separated (nginx-rtmps: the TLS proxy too)
 stop_server() {
-  if [[ -n $SERVER_PID ]]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=
-  fi
+  local pid
+  for pid in ${SERVER_PIDS//,/ }; do
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  SERVER_PID= SERVER_PIDS=
 }
 trap stop_server EXIT
 
-# start_server CONFIG: sets SERVER_PID and the ports the generator uses (RTMP_PORT, HTTP_PORT, ARGS)
+# nginx_conf DIR MODULE BLOCK: a one-process nginx configuration (one worker, no master)
+nginx_conf() {
+  cat <<EOF
+load_module $2;
+worker_processes 1;
+daemon off;
+master_process off;
+error_log $1/error.log warn;
+pid $1/nginx.pid;
+worker_rlimit_nofile 80000;
+events { worker_connections 40000; }
+$3
+EOF
+}
+
+# start_server NAME: sets SERVER_PID(S) and the ports the generator uses (RTMP_PORT, HTTP_PORT, ARGS)
 start_server() {
   local name=$1 dir=$OUT/run-$1
   rm -rf "$dir"; mkdir -p "$dir"
   RTMP_PORT=$(free_port); HTTP_PORT=$(free_port)
   ARGS=(--rtmp 127.0.0.1:$RTMP_PORT --http 127.0.0.1:$HTTP_PORT --file "$MEDIA")
+  TLS_PORT=$(free_port)
+  case $name in
+    liveorigin-rtmps*|nginx-rtmps) ARGS+=(--tls --rtmps 127.0.0.1:$TLS_PORT) ;;
+    liveorigin-https*) ARGS+=(--tls --https 127.0.0.1:$TLS_PORT) ;;
+  esac
   case $name in
     liveorigin-*)
       local hls=false write_interval="" workers=1 cpus=$SERVER_CPU
       [[ $name == *-x2* ]] && { workers=2; cpus="$SERVER_CPU,$GEN_CPU"; }
       [[ $name == liveorigin-hls* ]] && hls=true
       [[ $name =~ -w([0-9]+) ]] && write_interval="  write_interval: $(python3 -c "print(${BASH_REMATCH[1]} / 1000)")"
+      local tls=""
+      [[ $name == liveorigin-rtmps* ]] && tls="  rtmps: { listen: \"127.0.0.1:$TLS_PORT\" }"
+      [[ $name == liveorigin-https* ]] && tls="  https: { listen: \"127.0.0.1:$TLS_PORT\" }"
+      [[ -n $tls ]] && tls="  tls: { cert: $TLS_DIR/cert.pem, key: $TLS_DIR/key.pem }
+$tls"
       cat >"$dir/liveorigin.yaml" <<EOF
 server:
   rtmp: { listen: "127.0.0.1:$RTMP_PORT" }
@@ -164,6 +210,7 @@ server:
   data_dir: $dir/data
   workers: $workers
 $write_interval
+$tls
 apps:
   live:
     hls: { enabled: $hls }
@@ -175,23 +222,30 @@ EOF
       "${RUN[@]}" "$cpus" "$binary" -c "$dir/liveorigin.yaml" >"$dir/server.log" 2>&1 &
       SERVER_PID=$!
       wait_port "$RTMP_PORT"; wait_port "$HTTP_PORT"
+      [[ -z $tls ]] || wait_port "$TLS_PORT"
       ;;
-    nginx-rtmp)
-      cat >"$dir/nginx.conf" <<EOF
-load_module $NGINX_MODULE;
-worker_processes 1;
-daemon off;
-master_process off;
-error_log $dir/error.log warn;
-pid $dir/nginx.pid;
-worker_rlimit_nofile 40000;
-events { worker_connections 30000; }
-rtmp { server { listen 127.0.0.1:$RTMP_PORT; application live { live on; } } }
-EOF
+    nginx-rtmp|nginx-rtmps)
+      nginx_conf "$dir" "$NGINX_MODULE" \
+        "rtmp { server { listen 127.0.0.1:$RTMP_PORT; application live { live on; } } }" >"$dir/nginx.conf"
       "${RUN[@]}" "$SERVER_CPU" /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
         >"$dir/server.log" 2>&1 &
       SERVER_PID=$!
       wait_port "$RTMP_PORT"
+      if [[ $name == nginx-rtmps ]]; then
+        # The usual RTMPS set-up: nginx's stream module terminates TLS and proxies to nginx-rtmp.
+        mkdir -p "$dir/stream"
+        nginx_conf "$dir/stream" "$NGINX_STREAM_MODULE" "stream { server {
+  listen 127.0.0.1:$TLS_PORT ssl;
+  ssl_protocols TLSv1.2 TLSv1.3;  # nginx 1.22's default stops at TLS 1.2; liveorigin offers both
+  ssl_certificate $TLS_DIR/cert.pem;
+  ssl_certificate_key $TLS_DIR/key.pem;
+  proxy_pass 127.0.0.1:$RTMP_PORT;
+} }" >"$dir/stream/nginx.conf"
+        "${RUN[@]}" "$SERVER_CPU" /usr/sbin/nginx -p "$dir/stream" -c "$dir/stream/nginx.conf" \
+          -e "$dir/stream/error.log" >"$dir/stream/server.log" 2>&1 &
+        SERVER_PIDS=$SERVER_PID,$!
+        wait_port "$TLS_PORT"
+      fi
       ;;
     ideal*)
       local batch=0 opt=nagle
@@ -203,26 +257,28 @@ EOF
       ARGS+=(--no-publish)
       ;;
   esac
+  [[ -n $SERVER_PIDS ]] || SERVER_PIDS=$SERVER_PID
 }
 
 protocol_of() {
-  case $1 in liveorigin-rtmp*|nginx-rtmp) echo rtmp ;; liveorigin-hls*) echo hls ;; *) echo flv ;; esac
+  case $1 in liveorigin-rtmp*|nginx-rtmp*) echo rtmp ;; liveorigin-hls*) echo hls ;; *) echo flv ;; esac
 }
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log "results go to $RESULTS"
 run_step() {  # SERVER PROTOCOL N: one measurement; prints the JSON line (empty on failure)
-  local server=$1 protocol=$2 n=$3 load json rc alive step_timeout
+  local server=$1 protocol=$2 n=$3 load json rc alive step_timeout pid
   load=$(wait_quiet)
   start_server "$server"
   log "$server $protocol N=$n (load $load)"
   step_timeout=$(python3 -c "print(int(60 + 2 * $n / $RATE + $DURATION + $WARMUP))")
   set +e
   json=$(timeout "$step_timeout" "${RUN[@]}" "$GEN_CPU" "$BENCH" "${ARGS[@]}" --protocol "$protocol" \
-    --players "$n" --rate "$RATE" --warmup "$WARMUP" --duration "$DURATION" --server-pid "$SERVER_PID" --label "$server")
+    --players "$n" --rate "$RATE" --warmup "$WARMUP" --duration "$DURATION" --server-pid "$SERVER_PIDS" --label "$server")
   rc=$?
   set -e
-  alive=1; kill -0 "$SERVER_PID" 2>/dev/null || alive=0
+  alive=1
+  for pid in ${SERVER_PIDS//,/ }; do kill -0 "$pid" 2>/dev/null || alive=0; done
   stop_server
   if [[ $rc -ne 0 || -z $json ]]; then
     log "$server N=$n: generator failed (exit $rc, server alive: $alive)"
@@ -231,6 +287,21 @@ run_step() {  # SERVER PROTOCOL N: one measurement; prints the JSON line (empty 
   fi
   echo "$json" | python3 -c "import json,sys; j=json.load(sys.stdin); j['load1']=$load; j['server_alive']=bool($alive); print(json.dumps(j))"
 }
+
+if [[ -n ${HANDSHAKES:-} ]]; then
+  for repeat in $(seq "$REPEAT"); do
+    for server in $SERVERS; do
+      load=$(wait_quiet)
+      start_server "$server"
+      log "$server: TLS handshakes, $HANDSHAKES at once (load $load)"
+      timeout $((DURATION + 60)) "${RUN[@]}" "$GEN_CPU" "$BENCH" "${ARGS[@]}" --no-publish --handshakes \
+        --protocol "$(protocol_of "$server")" --players "$HANDSHAKES" --warmup 2 --duration "$DURATION" \
+        --server-pid "$SERVER_PIDS" --label "$server" >>"$OUT/handshakes.jsonl" || log "$server: generator failed"
+      stop_server
+    done
+  done
+  exit 0
+fi
 
 active=($SERVERS)
 for n in $STEPS; do

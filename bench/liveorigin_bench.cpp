@@ -1,15 +1,20 @@
 // liveorigin-bench: a load generator for live-streaming origins (liveorigin, nginx-rtmp, the ideal
 // writer). Publishes an FLV file over RTMP in real time, runs N players over RTMP, HTTP-FLV or HLS,
 // and reports per-player bitrate, start-up, added latency and the server's CPU and memory as JSON
-// plus a one-line summary (on stderr).
+// plus a one-line summary (on stderr). With --tls the players use RTMPS / HTTPS-FLV (the publisher
+// stays plain RTMP); --handshakes measures how many new TLS connections a second the server takes.
 //
 // Two threads: one runs the publisher and a few "full" players that parse every message (latency,
 // start-up under load); the other runs the counting players, which parse only up to their first
 // key frame and then discard bytes in the kernel with recv(MSG_TRUNC), waking every --idle-ms so
-// that each wake-up drains many sockets. Run it pinned to a core other than the server's.
+// that each wake-up drains many sockets (over TLS: SSL_read into a scratch buffer, as bytes must be
+// decrypted to be counted). Run it pinned to a core other than the server's.
 //
 //   liveorigin-bench --file test.flv --rtmp 127.0.0.1:1935 --http 127.0.0.1:8080
 //                    --protocol rtmp --players 1600 --server-pid PID
+//   liveorigin-bench --file test.flv --rtmp 127.0.0.1:1935 --tls --rtmps 127.0.0.1:1936 ...
+//   liveorigin-bench --file test.flv --no-publish --tls --https 127.0.0.1:8443 --protocol flv
+//                    --handshakes --players 64 --duration 10 --server-pid PID
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -22,6 +27,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -31,6 +37,7 @@
 
 #include "bench_common.hpp"
 #include "clients.hpp"
+#include "tls_client.hpp"
 
 using namespace liveorigin;
 using namespace liveorigin::bench;
@@ -50,7 +57,9 @@ struct Options {
   double duration = 10.0; // measurement window
   double stagger = 0.05;  // between full players
   int idle_ms = 50;
-  int server_pid = 0;
+  bool tls = false;
+  bool handshakes = false;  // --players is then the number of connections handshaking at once
+  std::vector<int> server_pids;  // the server's processes (e.g. a TLS proxy and the origin): summed
   std::string label = "server";
   std::string json_path;
 };
@@ -60,7 +69,8 @@ struct Options {
                "%s\nusage: liveorigin-bench [--file F.flv | --no-publish --file F.flv] [--protocol rtmp|flv|hls]\n"
                "  [--players N] [--full K] [--rate PER_S] [--settle S] [--warmup S] [--duration S]\n"
                "  [--rtmp HOST:PORT] [--http HOST:PORT] [--app APP] [--stream NAME] [--flv-path P] [--hls-path P]\n"
-               "  [--rcvbuf BYTES] [--idle-ms MS] [--server-pid PID] [--label NAME] [--json OUT]\n",
+               "  [--rcvbuf BYTES] [--idle-ms MS] [--server-pid PID[,PID...]] [--label NAME] [--json OUT]\n"
+               "  [--tls --rtmps HOST:PORT --https HOST:PORT [--sni NAME]] [--handshakes]\n",
                why);
   std::exit(2);
 }
@@ -97,7 +107,16 @@ Options parse(int argc, char** argv) {
     else if (a == "--hls-path") o.target.hls_path = value();
     else if (a == "--rcvbuf") o.target.rcvbuf = std::stoi(value());
     else if (a == "--idle-ms") o.idle_ms = std::stoi(value());
-    else if (a == "--server-pid") o.server_pid = std::stoi(value());
+    else if (a == "--server-pid") {
+      std::stringstream list(value());
+      for (std::string pid; std::getline(list, pid, ',');)
+        if (!pid.empty()) o.server_pids.push_back(std::stoi(pid));
+    }
+    else if (a == "--tls") o.tls = true;
+    else if (a == "--rtmps") o.target.rtmps = parse_endpoint(value());
+    else if (a == "--https") o.target.https = parse_endpoint(value());
+    else if (a == "--sni") o.target.sni = value();
+    else if (a == "--handshakes") o.handshakes = true;
     else if (a == "--label") o.label = value();
     else if (a == "--json") o.json_path = value();
     else if (a == "-h" || a == "--help") usage("");
@@ -107,6 +126,10 @@ Options parse(int argc, char** argv) {
   if (o.target.rtmp.port == 0) o.target.rtmp.port = 1935;
   if (o.target.http.port == 0) o.target.http.port = 8080;
   if (o.full < 0) o.full = std::min(8, o.players);
+  if (o.tls && o.protocol == Protocol::hls) usage("--tls: players over RTMPS (--protocol rtmp) or HTTPS-FLV (flv)");
+  if (o.tls && (o.protocol == Protocol::rtmp ? o.target.rtmps.port : o.target.https.port) == 0)
+    usage("--tls needs the TLS port: --rtmps HOST:PORT (rtmp) or --https HOST:PORT (flv)");
+  if (o.handshakes && !o.tls) usage("--handshakes needs --tls");
   if (o.protocol == Protocol::hls && !settle_given) o.settle = 3.0;  // let the first segment close
   o.full = std::min(o.full, o.players);
   return o;
@@ -184,11 +207,112 @@ void sleep_until_ns(std::int64_t t) {
   if (d > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(d));
 }
 
+// The server's figures summed over its processes; -1 when no pid was given.
+double servers_cpu_seconds(const std::vector<int>& pids) {
+  if (pids.empty()) return -1;
+  double sum = 0;
+  for (int pid : pids) sum += std::max(0.0, process_cpu_seconds(pid));
+  return sum;
+}
+
+long servers_rss_kib(const std::vector<int>& pids) {
+  if (pids.empty()) return -1;
+  long sum = 0;
+  for (int pid : pids) sum += std::max(0L, process_rss_kib(pid));
+  return sum;
+}
+
+nlohmann::json pid_list(const std::vector<int>& pids) { return pids; }
+
+// --handshakes: --players connections loop connect → full handshake → RST for --warmup + --duration
+// seconds on this thread; the window counts the handshakes done and the server's CPU for them.
+int run_handshakes(const Options& o) {
+  const Endpoint& ep = o.protocol == Protocol::rtmp ? o.target.rtmps : o.target.https;
+  std::vector<std::unique_ptr<Handshaker>> clients;
+  for (int i = 0; i < o.players; ++i) clients.push_back(std::make_unique<Handshaker>(ep, o.target.tls, o.target.sni));
+  const int epfd = epoll_create1(EPOLL_CLOEXEC);
+  const std::int64_t t0 = now_ns();
+  const std::int64_t win_start = t0 + static_cast<std::int64_t>(o.warmup * 1e9);
+  const std::int64_t win_end = win_start + static_cast<std::int64_t>(o.duration * 1e9);
+  for (auto& c : clients) c->start(epfd, t0);
+  std::vector<epoll_event> events(4096);
+  bool recording = false;
+  double cpu0 = 0, self0 = 0, machine0 = 0;
+  for (;;) {
+    std::int64_t now = now_ns();
+    if (!recording && now >= win_start) {
+      recording = true;
+      for (auto& c : clients) c->set_recording(true);
+      cpu0 = servers_cpu_seconds(o.server_pids);
+      self0 = self_cpu_seconds();
+      machine0 = machine_busy_seconds();
+    }
+    if (now >= win_end) break;
+    const int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), 10);
+    now = now_ns();
+    for (int i = 0; i < n; ++i) static_cast<Handler*>(events[i].data.ptr)->on_event(events[i].events, now);
+    for (auto& c : clients) {
+      if (c->fd() < 0) c->start(epfd, now);  // connect() itself failed: try again
+      c->poll_timer(now);
+    }
+  }
+  for (auto& c : clients) c->set_recording(false);
+  const double cpu = servers_cpu_seconds(o.server_pids) - cpu0;
+  const double self = self_cpu_seconds() - self0;
+  const double machine = machine_busy_seconds() - machine0;
+  std::uint64_t done = 0, failed = 0;
+  std::vector<double> ms;
+  nlohmann::json errors = nlohmann::json::object();
+  for (auto& c : clients) {
+    done += c->completed();
+    failed += c->failed();
+    if (c->failed()) errors[c->last_error()] = errors.value(c->last_error(), 0) + c->failed();
+    ms.insert(ms.end(), c->handshake_ms().begin(), c->handshake_ms().end());
+  }
+  clients.clear();
+  close(epfd);
+  nlohmann::json j;
+  j["label"] = o.label;
+  j["mode"] = "handshakes";
+  j["protocol"] = protocol_name(o.protocol);
+  j["tls"] = true;
+  j["concurrency"] = o.players;
+  j["window_s"] = o.duration;
+  j["handshakes"] = done;
+  j["handshakes_per_s"] = std::round(10 * done / o.duration) / 10;
+  j["failed"] = failed;
+  j["errors"] = errors;
+  j["handshake_ms"] = dist(ms);
+  if (!o.server_pids.empty()) {
+    j["server"] = {{"pid", o.server_pids.front()}, {"pids", pid_list(o.server_pids)},
+                   {"cpu_s", std::round(cpu * 100) / 100}, {"cpu_pct", std::round(1000 * cpu / o.duration) / 10},
+                   {"handshakes_per_cpu_s", cpu > 0 ? std::round(done / cpu) : 0.0}};
+  }
+  j["generator_cpu_pct"] = std::round(1000 * self / o.duration) / 10;
+  j["others_cpu_pct"] =
+      std::round(1000 * std::max(0.0, machine - self - (o.server_pids.empty() ? 0 : cpu)) / o.duration) / 10;
+  std::cout << j.dump() << std::endl;
+  if (!o.json_path.empty()) std::ofstream(o.json_path) << j.dump() << "\n";
+  std::fprintf(stderr, "%s handshakes: %llu in %.0f s (%.1f/s, %llu failed), server %.1f%% CPU, %.0f per CPU-s; "
+               "handshake p50 %.1f p95 %.1f ms; generator %.1f%% CPU, others %.1f%%\n",
+               o.label.c_str(), static_cast<unsigned long long>(done), o.duration, done / o.duration,
+               static_cast<unsigned long long>(failed), 100 * cpu / o.duration, cpu > 0 ? done / cpu : 0.0,
+               j["handshake_ms"]["p50"].get<double>(), j["handshake_ms"]["p95"].get<double>(),
+               j["generator_cpu_pct"].get<double>(), j["others_cpu_pct"].get<double>());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
+  Options o = parse(argc, argv);
   raise_fd_limit();
+  ClientContext tls_context;
+  if (o.tls) {
+    tls_context = make_client_context();
+    o.target.tls = tls_context.get();
+  }
+  if (o.handshakes) return run_handshakes(o);
   MediaSource source(o.file);
   const double ref_rate = source.byte_rate();  // bytes/s every healthy player receives
 
@@ -243,19 +367,19 @@ int main(int argc, char** argv) {
 
   // Server figures over the window.
   sleep_until_ns(ramp_start);
-  const long rss_before = o.server_pid ? process_rss_kib(o.server_pid) : -1;
+  const long rss_before = servers_rss_kib(o.server_pids);
   sleep_until_ns(win_start);
-  const long rss_window_start = o.server_pid ? process_rss_kib(o.server_pid) : -1;
-  const double cpu0 = o.server_pid ? process_cpu_seconds(o.server_pid) : -1;
+  const long rss_window_start = servers_rss_kib(o.server_pids);
+  const double cpu0 = servers_cpu_seconds(o.server_pids);
   const double self0 = self_cpu_seconds();
   const double machine0 = machine_busy_seconds();
   const std::uint64_t pub0 = publisher ? publisher->bytes_sent() : 0;
   sleep_until_ns(win_end);
-  const double cpu1 = o.server_pid ? process_cpu_seconds(o.server_pid) : -1;
+  const double cpu1 = servers_cpu_seconds(o.server_pids);
   const double self1 = self_cpu_seconds();
   const double machine1 = machine_busy_seconds();
   const std::uint64_t pub1 = publisher ? publisher->bytes_sent() : 0;
-  const long rss_after = o.server_pid ? process_rss_kib(o.server_pid) : -1;
+  const long rss_after = servers_rss_kib(o.server_pids);
   sleep_until_ns(win_end + 100'000'000);
   stop = true;
   precise_thread.join();
@@ -281,9 +405,13 @@ int main(int argc, char** argv) {
     latency.insert(latency.end(), p->latencies_ms().begin(), p->latencies_ms().end());
   }
   const double server_cpu = cpu1 - cpu0;
+  std::string tls_summary;
+  for (auto& p : players)
+    if (tls_summary.empty()) tls_summary = p->tls_summary();
   nlohmann::json j;
   j["label"] = o.label;
   j["protocol"] = protocol_name(o.protocol);
+  j["tls"] = o.tls;
   j["players"] = o.players;
   j["full_players"] = o.full;
   j["window_s"] = window_s;
@@ -293,6 +421,7 @@ int main(int argc, char** argv) {
     j["publisher_max_late_ms"] = std::round(publisher->max_late_ms() * 10) / 10;
     j["publisher_error"] = publisher->error();
   }
+  if (o.tls) j["tls_version_cipher"] = tls_summary;
   j["healthy"] = healthy;
   j["healthy_pct"] = std::round(1000.0 * healthy / std::max(1, o.players)) / 10;
   j["failed"] = failed;
@@ -303,8 +432,9 @@ int main(int argc, char** argv) {
   j["startup_ms"] = dist(startup_full);
   j["startup_ramp_ms"] = dist(startup_ramp);
   j["latency_ms"] = dist(latency);
-  if (o.server_pid) {
-    j["server"] = {{"pid", o.server_pid},
+  if (!o.server_pids.empty()) {
+    j["server"] = {{"pid", o.server_pids.front()},
+                   {"pids", pid_list(o.server_pids)},
                    {"cpu_s", std::round(server_cpu * 100) / 100},
                    {"cpu_pct", std::round(1000 * server_cpu / window_s) / 10},
                    {"cpu_s_per_gb", delivered ? std::round(1000 * server_cpu / (delivered / 1e9)) / 1000 : 0.0},
@@ -316,7 +446,7 @@ int main(int argc, char** argv) {
   j["generator_cpu_pct"] = std::round(1000 * (self1 - self0) / window_s) / 10;
   // Everybody else on the machine during the window (% of one core): a disturbed step shows here.
   j["others_cpu_pct"] =
-      std::round(1000 * std::max(0.0, (machine1 - machine0) - (self1 - self0) - (o.server_pid ? server_cpu : 0)) /
+      std::round(1000 * std::max(0.0, (machine1 - machine0) - (self1 - self0) - (o.server_pids.empty() ? 0 : server_cpu)) /
                  window_s) / 10;
   const std::string out = j.dump();
   std::cout << out << std::endl;
@@ -325,8 +455,8 @@ int main(int argc, char** argv) {
                "%s %s N=%d: healthy %d/%d, failed %d, server %.1f%% CPU, %.3f s/GB, RSS %ld MiB; "
                "start-up p50 %.0f p95 %.0f ms; latency p50 %.1f p95 %.1f p99 %.1f ms; generator %.1f%% CPU, others %.1f%%\n",
                o.label.c_str(), protocol_name(o.protocol), o.players, healthy, o.players, failed,
-               o.server_pid ? 100 * server_cpu / window_s : -1.0,
-               o.server_pid && delivered ? server_cpu / (delivered / 1e9) : -1.0, rss_after / 1024,
+               !o.server_pids.empty() ? 100 * server_cpu / window_s : -1.0,
+               !o.server_pids.empty() && delivered ? server_cpu / (delivered / 1e9) : -1.0, rss_after / 1024,
                j["startup_ms"]["p50"].get<double>(), j["startup_ms"]["p95"].get<double>(),
                j["latency_ms"]["p50"].get<double>(), j["latency_ms"]["p95"].get<double>(),
                j["latency_ms"]["p99"].get<double>(), j["generator_cpu_pct"].get<double>(),

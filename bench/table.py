@@ -43,6 +43,12 @@ def healthy(path, label, n):
     return bool(js) and statistics.median(j.get("healthy_pct", 0) for j in js) >= 95
 
 
+def proto(j):
+    """rtmp, flv, hls; over TLS rtmps and https-flv."""
+    p = j.get("protocol", "")
+    return {"rtmp": "rtmps", "flv": "https-flv"}.get(p, p) if j.get("tls") else p
+
+
 def fmt(x, digits=2):
     return "–" if x is None else f"{x:.{digits}f}"
 
@@ -64,7 +70,7 @@ def main():
             if l != label:
                 continue
             if "error" in j:
-                print(f"| {label} | {j.get('protocol','')} | {n} | {j['error']} | | | | | | | | {j.get('load1','')} |")
+                print(f"| {label} | {proto(j)} | {n} | {j['error']} | | | | | | | | {j.get('load1','')} |")
                 continue
             s = j.get("server", {})
             st, lat = j["startup_ms"], j["latency_ms"]
@@ -73,7 +79,7 @@ def main():
             if repeated:
                 gbs = [per_gb_of(r) for r in runs[(l, n)] if per_gb_of(r) is not None]
                 spread = f"{len(gbs)}: {min(gbs):.3f}–{max(gbs):.3f} | "
-            print(f"| {label} | {j['protocol']} | {n} | {j['healthy_pct']:.1f}% | {s.get('cpu_pct', 0):.1f}% | "
+            print(f"| {label} | {proto(j)} | {n} | {j['healthy_pct']:.1f}% | {s.get('cpu_pct', 0):.1f}% | "
                   f"{s.get('cpu_s_per_gb', 0):.3f} | {spread}{st['p50']:.0f} / {st['p95']:.0f} | {lat_s} | "
                   f"{s.get('rss_kib', 0) / 1024:.0f} ({s.get('rss_per_player_kib', 0):.0f}) | "
                   f"{j['generator_cpu_pct']:.0f}% | {j.get('others_cpu_pct', 0):.0f}% | {j.get('load1', '')} |")
@@ -94,7 +100,9 @@ def main():
         print(f"liveorigin-rtmp / nginx-rtmp healthy players: {lo / ng:.2f}×")
     # liveorigin batches for 20 ms by default: ideal-b20 is the writer "at the same batching".
     pairs = [("liveorigin-rtmp", "nginx-rtmp"), ("liveorigin-rtmp", "ideal-b20"), ("liveorigin-flv", "ideal-b20"),
-             ("liveorigin-rtmp", "ideal"), ("liveorigin-flv", "ideal")]
+             ("liveorigin-rtmp", "ideal"), ("liveorigin-flv", "ideal"),
+             ("liveorigin-rtmps", "nginx-rtmps"), ("liveorigin-https", "nginx-rtmps"),
+             ("liveorigin-rtmps", "liveorigin-rtmp"), ("nginx-rtmps", "nginx-rtmp")]
     pairs = [(a, b) for a, b in pairs if a in labels and b in labels]
     if pairs:
         print()

@@ -1,7 +1,7 @@
 """Smoke run of the benchmark tools (bench/, docs/performance.md) so they never rot: the load
-generator against liveorigin over RTMP, HTTP-FLV and HLS, and against the ideal writer. A few
-players for a few seconds; no timing assertions, only that every player played and the report is
-complete."""
+generator against liveorigin over RTMP, HTTP-FLV and HLS, over RTMPS and HTTPS-FLV, its TLS
+handshake mode, and against the ideal writer. A few players for a few seconds; no timing
+assertions, only that every player played and the report is complete."""
 import json
 import os
 import subprocess
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import Proc, free_port, port_open
+from harness import HOST, Proc, free_port, port_open
 from testmedia import media_path
 
 
@@ -55,6 +55,71 @@ def test_bench_against_liveorigin(liveorigin_bin, servers, protocol):
     if protocol != "hls":
         assert report["latency_ms"]["n"] > 0, "no latency stamps found in the players' media"
     assert report["server"]["cpu_s"] >= 0 and report["server"]["rss_kib"] > 0
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory):
+    """(cert, key): a self-signed ECDSA P-256 certificate for localhost, as bench/compare.sh makes."""
+    d = tmp_path_factory.mktemp("bench-tls")
+    cert, key = str(d / "cert.pem"), str(d / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "2", "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def tls_server(servers, self_signed):
+    cert, key = self_signed
+    rtmps, https = free_port(), free_port()
+    srv = servers.start({"log": {"level": "info"},
+                         "server": {"tls": {"cert": cert, "key": key}, "rtmps": {"listen": f"{HOST}:{rtmps}"},
+                                    "https": {"listen": f"{HOST}:{https}"}}})
+    return srv, ["--rtmp", f"127.0.0.1:{srv.rtmp_port}", "--tls", "--rtmps", f"127.0.0.1:{rtmps}",
+                 "--https", f"127.0.0.1:{https}", "--sni", "localhost"]
+
+
+@pytest.mark.parametrize("protocol", ["rtmp", "flv"])
+def test_bench_tls_players(liveorigin_bin, servers, self_signed, protocol):
+    """RTMPS / HTTPS-FLV players (the publisher plain RTMP); the server's CPU summed over a pid list."""
+    tools = bench_dir(liveorigin_bin)
+    srv, endpoints = tls_server(servers, self_signed)
+    other = subprocess.Popen(["sleep", "60"])  # a second "server process" for --server-pid's list
+    try:
+        report = run_bench(tools, ["--file", media_path("av.flv"), *endpoints, "--protocol", protocol,
+                                   "--server-pid", f"{srv.proc.pid},{other.pid}", "--label", "smoke-tls",
+                                   *common_args()])
+    finally:
+        other.kill()
+        other.wait(timeout=10)
+    assert report["protocol"] == protocol and report["tls"] is True
+    assert report["failed"] == 0, report["errors"]
+    assert report["tls_version_cipher"].startswith("TLSv1."), report["tls_version_cipher"]
+    assert report["delivered_gb"] > 0 and report["healthy"] > 0
+    assert report["startup_ms"]["n"] == 2 and report["startup_ramp_ms"]["n"] == 2
+    assert report["latency_ms"]["n"] > 0, "no latency stamps found in the TLS players' media"
+    assert report["server"]["pids"] == [srv.proc.pid, other.pid]
+    assert report["server"]["rss_kib"] > 0
+    # The media really went out over TLS: the server says once how it writes TLS records.
+    assert "tls: writes go through" in srv.log_text(), srv.log_tail()
+
+
+def test_bench_tls_handshakes(liveorigin_bin, servers, self_signed):
+    tools = bench_dir(liveorigin_bin)
+    srv, endpoints = tls_server(servers, self_signed)
+    report = run_bench(tools, ["--file", media_path("av.flv"), "--no-publish", *endpoints, "--protocol", "flv",
+                               "--handshakes", "--players", "4", "--warmup", "0.5", "--duration", "2",
+                               "--server-pid", str(srv.proc.pid), "--label", "smoke-handshakes"])
+    assert report["mode"] == "handshakes" and report["concurrency"] == 4
+    assert report["handshakes"] > 0 and report["failed"] == 0, report["errors"]
+    assert report["handshake_ms"]["n"] == report["handshakes"]
+    assert report["server"]["cpu_s"] >= 0
+
+
+def test_bench_refuses_tls_without_its_port(liveorigin_bin):
+    tools = bench_dir(liveorigin_bin)
+    res = subprocess.run([os.path.join(tools, "liveorigin-bench"), "--file", media_path("av.flv"), "--tls",
+                          "--protocol", "rtmp"], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2 and "--rtmps" in res.stderr
 
 
 def test_bench_against_ideal_writer(liveorigin_bin, tmp_path):
