@@ -48,7 +48,9 @@ void Hub::publish(PublishRequest request, std::function<void(PublishResult)> don
     std::thread::id caller = std::this_thread::get_id();
     std::atomic<bool> in_call{true};
   };
-  auto pending = std::make_shared<Pending>(std::move(request), std::move(stream), std::move(done));
+  // Braces, not make_shared's parentheses: clang 14 (the fuzz build) has no parenthesised
+  // aggregate initialisation.
+  auto pending = std::shared_ptr<Pending>(new Pending{std::move(request), std::move(stream), std::move(done)});
   registry_.claim(std::move(claim), [this, pending](ClaimResult result) {
     if (pending->in_call.load() && std::this_thread::get_id() == pending->caller) {
       granted(pending->request, pending->stream, std::move(result), pending->done);
