@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Docker image and drives a container of it end to end: publish over RTMP, play FLV and
 # HLS, /healthz, the image's health check, a graceful `docker stop` (exit 0) and the recording in the
-# mounted data directory. Run as root; needs docker.io, debootstrap (when there is no debian:12
-# image yet), ffmpeg and curl. Not part of ctest or CI: building the image takes too long there.
-# Usage: docker/test.sh   (IMAGE=name:tag to choose the image's name)
+# mounted data directory. Then docker/compose.yaml: two nodes on Redis and the nginx HLS cache,
+# publish on one node, play from the other and through the cache, a second publisher refused.
+# Run as root; needs docker.io, docker compose (or Debian's docker-compose), debootstrap (when
+# there is no debian:12 image yet), ffmpeg and curl. Not part of ctest or CI: building the image
+# takes too long there.
+# Usage: docker/test.sh   (IMAGE=name:tag to choose the image's name; SKIP_BUILD=1 tests the
+# image of that name as it is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +21,7 @@ publisher=
 cleanup() {
   [ -n "$publisher" ] && kill "$publisher" 2>/dev/null || true
   docker rm -f "$name" >/dev/null 2>&1 || true
+  [ -n "${PROJECT:-}" ] && compose_down >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -156,6 +161,78 @@ recording_landed() {
   done
 }
 
+# --- docker/compose.yaml: two nodes on Redis, nginx caching HLS in front of them ---
+
+compose() {
+  if docker compose version >/dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi
+}
+
+# redis:7 and nginx:stable, or stand-ins built from Debian's packages where no registry has them.
+standin_images() {
+  if ! docker image inspect redis:7 >/dev/null 2>&1 && ! docker pull redis:7 >/dev/null 2>&1; then
+    docker build --network host -t redis:7 - <<'DOCKERFILE'
+FROM debian:12
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server && rm -rf /var/lib/apt/lists/*
+CMD ["redis-server", "--protected-mode", "no"]
+DOCKERFILE
+  fi
+  if ! docker image inspect nginx:stable >/dev/null 2>&1 && ! docker pull nginx:stable >/dev/null 2>&1; then
+    docker build --network host -t nginx:stable - <<'DOCKERFILE'
+FROM debian:12
+RUN apt-get update && apt-get install -y --no-install-recommends nginx && rm -rf /var/lib/apt/lists/* \
+ && rm -f /etc/nginx/sites-enabled/default \
+ && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
+CMD ["nginx", "-g", "daemon off;"]
+DOCKERFILE
+  fi
+}
+
+compose_up() {
+  compose -p "$PROJECT" -f docker/compose.yaml up -d --no-build
+  local node
+  for node in node1 node2; do
+    local id
+    id=$(compose -p "$PROJECT" -f docker/compose.yaml ps -q "$node")
+    until [ "$(docker inspect -f '{{.State.Health.Status}}' "$id")" = healthy ]; do
+      [ "$(docker inspect -f '{{.State.Running}}' "$id")" = true ] || { docker logs "$id"; exit 1; }
+      sleep 1
+    done
+    echo "$node healthy"
+  done
+  until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$CACHE_PORT/"; do sleep 0.5; done
+}
+
+compose_live() {
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$NODE1_HTTP/live/cluster.flv")" = 200 ]; do
+    sleep 0.3
+  done
+}
+
+# node2 does not own the stream: it pulls it from node1.
+compose_flv_from_other_node() { probe "http://127.0.0.1:$NODE2_HTTP/live/cluster.flv"; }
+
+compose_hls_through_cache() {
+  local url="http://127.0.0.1:$CACHE_PORT/live/cluster.m3u8" segment
+  until curl -fsS --max-time 2 "$url" | grep -q '#EXTINF'; do sleep 0.5; done
+  probe "$url"
+  segment=$(curl -fsS --max-time 2 "$url" | grep -v '^#' | head -n 1)
+  segment=${segment%%\?*}
+  curl -fsS -o /dev/null -D - --max-time 5 "http://127.0.0.1:$CACHE_PORT/live/$segment" | grep -i '^x-cache-status'
+  curl -fsS -o /dev/null -D - --max-time 5 "http://127.0.0.1:$CACHE_PORT/live/$segment" | grep -i '^x-cache-status: HIT'
+}
+
+# One publisher per stream across the nodes: node2 refuses a second one.
+compose_second_publisher_refused() {
+  if ffmpeg -nostdin -hide_banner -loglevel error -re -i "$work/media.flv" -t 3 -c copy -f flv \
+      "rtmp://127.0.0.1:$NODE2_RTMP/live/cluster"; then
+    echo "node2 accepted a second publisher of live/cluster"
+    exit 1
+  fi
+  echo "refused, as it must be"
+}
+
+compose_down() { compose -p "$PROJECT" -f docker/compose.yaml down -v --remove-orphans; }
+
 export RTMP_PORT HTTP_PORT API_PORT NAME=$name image work
 RTMP_PORT=$(free_port)
 HTTP_PORT=$(free_port)
@@ -165,7 +242,11 @@ export -f docker_daemon base_image build_image start_container make_media wait_l
 
 step "docker daemon" 60 docker_daemon || summary
 step "debian:12 base image" 1200 base_image || summary
-step "image build" 3600 build_image || summary
+if [ "${SKIP_BUILD:-0}" = 1 ]; then
+  echo "SKIP image build (SKIP_BUILD=1: testing $image as it is)"
+else
+  step "image build" 3600 build_image || summary
+fi
 step "container starts (RTMP $RTMP_PORT, HTTP $HTTP_PORT, API $API_PORT)" 60 start_container || summary
 step "test media (10 s H.264/AAC)" 120 make_media || summary
 
@@ -181,4 +262,25 @@ step "container reports healthy" 30 container_healthy || true
 if timeout 30 tail --pid="$publisher" -f /dev/null; then publisher=; fi
 step "docker stop, exit code 0" 40 stop_container || true
 step "recording in the mounted data dir, owned by the container user" 30 recording_landed || true
+
+export PROJECT=liveorigin-test-$$ LIVEORIGIN_IMAGE=$image
+export NODE1_RTMP NODE1_HTTP NODE2_RTMP NODE2_HTTP CACHE_PORT HLS_CACHE_HTTP
+NODE1_RTMP=$(free_port) NODE1_HTTP=$(free_port) NODE2_RTMP=$(free_port) NODE2_HTTP=$(free_port)
+CACHE_PORT=$(free_port) HLS_CACHE_HTTP=$CACHE_PORT
+export -f compose standin_images compose_up compose_live compose_flv_from_other_node \
+  compose_hls_through_cache compose_second_publisher_refused compose_down
+compose_ok=true
+step "compose: redis and nginx images" 900 standin_images || compose_ok=false
+if $compose_ok && step "compose: two nodes, Redis, nginx up and healthy" 120 compose_up; then
+  ffmpeg -nostdin -hide_banner -loglevel error -re -stream_loop -1 -i "$work/media.flv" -c copy -f flv \
+    "rtmp://127.0.0.1:$NODE1_RTMP/live/cluster" >"$work/cluster-publisher.log" 2>&1 &
+  publisher=$!
+  step "compose: publish on node1, stream live" 15 compose_live || true
+  step "compose: play HTTP-FLV from node2 (ffprobe)" 30 compose_flv_from_other_node || true
+  step "compose: play HLS through the nginx cache (ffprobe), a segment cached" 40 compose_hls_through_cache || true
+  step "compose: a second publisher on node2 is refused" 30 compose_second_publisher_refused || true
+  kill "$publisher" 2>/dev/null || true
+  publisher=
+fi
+step "compose: down" 120 compose_down || true
 summary

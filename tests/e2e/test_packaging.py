@@ -97,3 +97,13 @@ def test_systemd_analyze_verifies_the_unit(liveorigin_bin, tmp_path):
     complaints = [line for line in (res.stdout + res.stderr).splitlines() if UNIT in line]
     assert res.returncode == 0 and not complaints, \
         f"systemd-analyze verify {path} ({res.returncode}):\n{res.stdout}{res.stderr}"
+
+
+def test_the_compose_clusters_node_config_is_accepted(liveorigin_bin):
+    """docker/cluster.yaml (both nodes of docker/compose.yaml) is a config the server takes."""
+    config = os.path.join(os.path.dirname(__file__), "..", "..", "docker", "cluster.yaml")
+    res = subprocess.run([liveorigin_bin, "--check-config", "-c", config],
+                         capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, f"docker/cluster.yaml is refused:\n{res.stdout}{res.stderr}"
+    with open(config) as f:
+        assert re.search(r'^  redis: "redis://redis:6379/0"$', f.read(), re.M), "the nodes must share the compose's Redis"
