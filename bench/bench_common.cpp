@@ -93,6 +93,7 @@ MediaSource::MediaSource(const std::string& path) {
   if (!in) throw std::runtime_error("cannot open " + path);
   const Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   media::FlvReader reader;
+  std::vector<Tag> tags;
   reader.feed(file);
   std::uint64_t bytes = 0;
   std::uint32_t first_ts = 0;
@@ -106,34 +107,35 @@ MediaSource::MediaSource(const std::string& path) {
           Bytes(tag->body.begin(), tag->body.end())};
     t.header = tag->type == media::MediaType::data || is_sequence_header(tag->type, tag->body);
     bytes += t.body.size() + 15;
-    tags_.push_back(std::move(t));
+    tags.push_back(std::move(t));
   }
   // Headers first, then media in file order.
-  std::stable_partition(tags_.begin(), tags_.end(), [](const Tag& t) { return t.header; });
+  std::stable_partition(tags.begin(), tags.end(), [](const Tag& t) { return t.header; });
   first_media_ = static_cast<std::size_t>(
-      std::find_if(tags_.begin(), tags_.end(), [](const Tag& t) { return !t.header; }) - tags_.begin());
-  if (first_media_ == tags_.size()) throw std::runtime_error(path + ": no audio or video tags");
+      std::find_if(tags.begin(), tags.end(), [](const Tag& t) { return !t.header; }) - tags.begin());
+  if (first_media_ == tags.size()) throw std::runtime_error(path + ": no audio or video tags");
   std::uint32_t last = 0, last_video = 0, prev_video = 0;
   std::optional<std::uint32_t> last_key;
-  for (std::size_t i = first_media_; i < tags_.size(); ++i) {
-    last = std::max(last, tags_[i].timestamp);
-    if (tags_[i].type == media::MediaType::video && is_video_keyframe(tags_[i].body)) {
-      if (last_key) max_key_interval_ms_ = std::max(max_key_interval_ms_, tags_[i].timestamp - *last_key);
-      last_key = tags_[i].timestamp;
+  for (std::size_t i = first_media_; i < tags.size(); ++i) {
+    last = std::max(last, tags[i].timestamp);
+    if (tags[i].type == media::MediaType::video && is_video_keyframe(tags[i].body)) {
+      if (last_key) max_key_interval_ms_ = std::max(max_key_interval_ms_, tags[i].timestamp - *last_key);
+      last_key = tags[i].timestamp;
     }
-    if (tags_[i].type == media::MediaType::video) {
+    if (tags[i].type == media::MediaType::video) {
       prev_video = last_video;
-      last_video = tags_[i].timestamp;
+      last_video = tags[i].timestamp;
     }
   }
   const std::uint32_t frame = last_video > prev_video ? last_video - prev_video : 40;
   duration_ms_ = last + frame;
   if (max_key_interval_ms_ == 0) max_key_interval_ms_ = duration_ms_;  // one key frame per loop
   byte_rate_ = bytes / (duration_ms_ / 1000.0);
+  tags_ = std::make_shared<const std::vector<Tag>>(std::move(tags));
 }
 
 MediaSource::Due MediaSource::peek() const {
-  const Tag& t = tags_[next_];
+  const Tag& t = (*tags_)[next_];
   const std::uint64_t ts = t.header ? 0 : t.timestamp + loop_ * duration_ms_;
   return {&t, static_cast<std::uint32_t>(ts)};
 }
@@ -141,7 +143,7 @@ MediaSource::Due MediaSource::peek() const {
 std::int64_t MediaSource::due_ns() const { return start_ns_ + std::int64_t(peek().timestamp) * 1'000'000; }
 
 void MediaSource::advance() {
-  if (++next_ == tags_.size()) {
+  if (++next_ == tags_->size()) {
     next_ = first_media_;
     ++loop_;
   }

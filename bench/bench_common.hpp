@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct Tag {
 
 // An FLV file played in a loop in real time with monotonic timestamps: metadata and sequence
 // headers once, then the media tags again and again, each loop shifted by the file's duration.
+// Copies share the file's tags and each keeps its own position and start (many publishers).
 class MediaSource {
  public:
   explicit MediaSource(const std::string& path);  // throws std::runtime_error
@@ -55,10 +57,10 @@ class MediaSource {
   double byte_rate() const { return byte_rate_; }
   double duration_s() const { return duration_ms_ / 1000.0; }
   double max_key_interval_s() const { return max_key_interval_ms_ / 1000.0; }
-  const std::vector<Tag>& tags() const { return tags_; }
+  const std::vector<Tag>& tags() const { return *tags_; }
 
  private:
-  std::vector<Tag> tags_;
+  std::shared_ptr<const std::vector<Tag>> tags_;
   std::size_t first_media_ = 0;   // index of the first non-header tag
   std::size_t next_ = 0;
   std::uint64_t loop_ = 0;

@@ -1,6 +1,8 @@
 #include "clients.hpp"
 
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -602,7 +604,7 @@ void Player::poll_timer(std::int64_t now) {
 // ---------------------------------------------------------------------------------------------
 // Publisher
 
-Publisher::Publisher(const Target& target, MediaSource& source) : target_(target), source_(source) {}
+Publisher::Publisher(const Target& target, const MediaSource& source) : target_(target), source_(source) {}
 
 Publisher::~Publisher() {
   if (fd_ >= 0) ::close(fd_);
@@ -640,6 +642,13 @@ void Publisher::flush() {
   const auto sent = send_pending(fd_, epfd_, this, out_, out_pos_, want_write_);
   if (sent < 0) return fail(std::string("send: ") + std::strerror(errno));
   bytes_sent_ += static_cast<std::uint64_t>(sent);
+  if (recording_) sample_backlog();
+}
+
+void Publisher::sample_backlog() {
+  int unacked = 0;
+  if (fd_ < 0 || ioctl(fd_, SIOCOUTQ, &unacked) != 0) unacked = 0;
+  max_backlog_ = std::max<std::uint64_t>(max_backlog_, out_.size() - out_pos_ + static_cast<std::uint64_t>(unacked));
 }
 
 void Publisher::on_event(std::uint32_t events, std::int64_t now) {
@@ -733,6 +742,7 @@ void Publisher::on_readable() {
 
 std::int64_t Publisher::pump(std::int64_t now) {
   if (phase_ != Phase::live) return 0;
+  bool key = false;
   while (source_.due_ns() <= now) {
     const auto due = source_.peek();
     max_late_ns_ = std::max(max_late_ns_, now - source_.due_ns());
@@ -747,11 +757,16 @@ std::int64_t Publisher::pump(std::int64_t now) {
     } else {
       m.body = due.tag->body;
       if (stampable(due.tag->type, m.body)) stamp(m.body.data() + m.body.size());
+      key = key || (due.tag->type == media::MediaType::video && is_video_keyframe(due.tag->body));
     }
     writer_.write(out_, m);
     source_.advance();
   }
   flush();
+  if (key) {
+    ++key_frames_;
+    last_key_ns_ = now_ns();
+  }
   return source_.due_ns();
 }
 

@@ -143,7 +143,8 @@ class Player : public Handler {
 
 class Publisher : public Handler {
  public:
-  Publisher(const Target& target, MediaSource& source);
+  // Plays its own copy of `source` (copies share the tags), from the time it goes live.
+  Publisher(const Target& target, const MediaSource& source);
   ~Publisher() override;
 
   void start(int epfd, std::int64_t now);
@@ -155,6 +156,18 @@ class Publisher : public Handler {
   const std::string& error() const { return error_; }
   std::uint64_t bytes_sent() const { return bytes_sent_; }
   double max_late_ms() const { return max_late_ns_ / 1e6; }
+  const MediaSource& source() const { return source_; }
+
+  // The window: bytes the socket accepted, and the largest send backlog (bytes written by the
+  // publisher but not yet accepted by the server: ours not sent plus the socket's unacknowledged
+  // ones, SIOCOUTQ), sampled after every send.
+  void mark_window_start() { window_start_bytes_ = bytes_sent_; recording_ = true; }
+  void mark_window_end() { window_bytes_ = bytes_sent_ - window_start_bytes_; recording_ = false; }
+  std::uint64_t window_bytes() const { return window_bytes_; }
+  std::uint64_t max_backlog() const { return max_backlog_; }
+  // Video key frames sent, and when the last one was handed to the socket (HLS availability).
+  std::uint64_t key_frames_sent() const { return key_frames_; }
+  std::int64_t last_key_frame_ns() const { return last_key_ns_; }
 
  private:
   enum class Phase { idle, connecting, handshake, connect, create, publish, live, closed };
@@ -162,9 +175,10 @@ class Publisher : public Handler {
   void send_message(rtmp::Message m);
   void flush();
   void on_readable();
+  void sample_backlog();
 
   const Target& target_;
-  MediaSource& source_;
+  MediaSource source_;
   int epfd_ = -1;
   Phase phase_ = Phase::idle;
   bool failed_ = false;
@@ -179,6 +193,12 @@ class Publisher : public Handler {
   std::uint32_t stream_id_ = 1;
   std::uint64_t bytes_sent_ = 0;
   std::int64_t max_late_ns_ = 0;
+  std::uint64_t window_start_bytes_ = 0;
+  std::uint64_t window_bytes_ = 0;
+  bool recording_ = false;
+  std::uint64_t max_backlog_ = 0;
+  std::uint64_t key_frames_ = 0;
+  std::int64_t last_key_ns_ = 0;
 };
 
 }  // namespace liveorigin::bench

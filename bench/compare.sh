@@ -10,6 +10,7 @@
 #   STEPS="400 1600" SERVERS="liveorigin-rtmp nginx-rtmp" bench/compare.sh
 #   bench/compare.sh --table-only          # print the table of $OUT/results.jsonl again
 #   HANDSHAKES=64 SERVERS="liveorigin-https nginx-rtmps" bench/compare.sh   # TLS handshakes per second
+#   MANY="50 100 200 400" SERVERS="liveorigin-hls nginx-rtmp-hls" bench/compare.sh   # many channels
 #
 # Environment (defaults in brackets): BUILD [build-bench] OUT [/tmp/liveorigin-bench]
 #   STEPS [400 800 1600 2400 3200 4800 6400 8000]  SERVERS [liveorigin-rtmp liveorigin-flv nginx-rtmp ideal]
@@ -26,6 +27,10 @@
 #   MEDIA [$OUT/test-720p.flv] the test stream (generated with ffmpeg when missing)
 #   HANDSHAKES [unset] instead of the sweep: for each TLS server, this many connections at once
 #   loop connect → full TLS handshake → reset for DURATION s (REPEAT times); $OUT/handshakes.jsonl
+#   MANY [unset] instead of the sweep: numbers of publishers P (streams bench0…), each with K players
+#   (MANY_PROTOCOL [rtmp]: latency stamps through the server) for each K in MANY_K [0 4]; on the HLS
+#   servers every stream's segment availability is watched; MANY_WARMUP [15] s before the window
+#   (the HLS window fills); results in $OUT/many.jsonl, table by bench/many_table.py
 # SERVERS may also name ideal-nodelay, ideal-cork, ideal-b20 (20 ms batches), liveorigin-hls, and a
 # liveorigin server with a suffix -wMS for its write_interval in ms (liveorigin-rtmp-w0: each packet
 # written at once; without the suffix: the default of the config). LIVEORIGIN [$BUILD/liveorigin]
@@ -33,6 +38,10 @@
 # builds are measured in the same run (SERVERS="liveorigin-flv liveorigin-flv-B"). A suffix -x2
 # runs liveorigin with workers: 2 on both cores (the generator still on GEN_CPU, sharing one of
 # them): how throughput scales.
+# nginx-rtmp-hls is nginx-rtmp with `hls on` writing to a tmpfs ($HLS_TMPFS [/dev/shm]) and the same
+# nginx process serving those files over HTTP (`sendfile on`); its players are HLS players, as
+# liveorigin-hls's (segments from memory). After each step the tmpfs bytes of its HLS files are
+# recorded (hls_tmpfs_kib): they are memory the server's RSS does not show.
 # Over TLS (players only; the publisher stays plain RTMP): liveorigin-rtmps (RTMPS players) and
 # liveorigin-https (HTTPS-FLV) use liveorigin's own TLS (`server.tls`, a self-signed ECDSA P-256
 # certificate made in $OUT/tls); nginx-rtmps is nginx's `stream` module terminating TLS in front of
@@ -55,6 +64,10 @@ QUIET_WAIT=${QUIET_WAIT:-600}
 QUIET_CORES=${QUIET_CORES:-0.3}
 OTHERS_MAX=${OTHERS_MAX:-20}
 RETRIES=${RETRIES:-2}
+MANY_K=${MANY_K:-"0 4"}
+MANY_WARMUP=${MANY_WARMUP:-15}
+MANY_PROTOCOL=${MANY_PROTOCOL:-rtmp}
+HLS_TMPFS=${HLS_TMPFS:-/dev/shm}
 PRIO=${PRIO:-0}
 RUN=(taskset -c)
 if [[ $PRIO != 0 ]]; then
@@ -162,6 +175,8 @@ stop_server() {
     wait "$pid" 2>/dev/null || true
   done
   SERVER_PID= SERVER_PIDS=
+  [[ -z ${HLS_DIR:-} ]] || rm -rf "$HLS_DIR"
+  HLS_DIR=
 }
 trap stop_server EXIT
 
@@ -224,13 +239,29 @@ EOF
       wait_port "$RTMP_PORT"; wait_port "$HTTP_PORT"
       [[ -z $tls ]] || wait_port "$TLS_PORT"
       ;;
-    nginx-rtmp|nginx-rtmps)
+    nginx-rtmp|nginx-rtmps|nginx-rtmp-hls)
+      local hls="" http=""
+      if [[ $name == nginx-rtmp-hls ]]; then
+        HLS_DIR=$(mktemp -d "$HLS_TMPFS/liveorigin-bench-hls.XXXXXX")
+        # The fragment and playlist length of liveorigin's defaults (2 s, 6 segments).
+        hls="hls on; hls_path $HLS_DIR; hls_fragment 2s; hls_playlist_length 12s;"
+        http="http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+  server { listen 127.0.0.1:$HTTP_PORT; location /live/ { alias $HLS_DIR/; } }
+}"
+      fi
       nginx_conf "$dir" "$NGINX_MODULE" \
-        "rtmp { server { listen 127.0.0.1:$RTMP_PORT; application live { live on; } } }" >"$dir/nginx.conf"
+        "rtmp { server { listen 127.0.0.1:$RTMP_PORT; application live { live on; $hls } } }
+$http" >"$dir/nginx.conf"
       "${RUN[@]}" "$SERVER_CPU" /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
         >"$dir/server.log" 2>&1 &
       SERVER_PID=$!
       wait_port "$RTMP_PORT"
+      [[ -z $http ]] || wait_port "$HTTP_PORT"
       if [[ $name == nginx-rtmps ]]; then
         # The usual RTMPS set-up: nginx's stream module terminates TLS and proxies to nginx-rtmp.
         mkdir -p "$dir/stream"
@@ -261,31 +292,54 @@ EOF
 }
 
 protocol_of() {
-  case $1 in liveorigin-rtmp*|nginx-rtmp*) echo rtmp ;; liveorigin-hls*) echo hls ;; *) echo flv ;; esac
+  case $1 in liveorigin-hls*|*-rtmp-hls) echo hls ;; liveorigin-rtmp*|nginx-rtmp*) echo rtmp ;; *) echo flv ;; esac
 }
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log "results go to $RESULTS"
-run_step() {  # SERVER PROTOCOL N: one measurement; prints the JSON line (empty on failure)
-  local server=$1 protocol=$2 n=$3 load json rc alive step_timeout pid
+run_step() {  # SERVER PROTOCOL N [PUBLISHERS]: one measurement; prints the JSON line (empty on failure)
+  local server=$1 protocol=$2 n=$3 publishers=${4:-1} load json rc alive step_timeout pid tmpfs=0 warmup=$WARMUP
+  local extra=()
   load=$(wait_quiet)
   start_server "$server"
-  log "$server $protocol N=$n (load $load)"
-  step_timeout=$(python3 -c "print(int(60 + 2 * $n / $RATE + $DURATION + $WARMUP))")
+  if ((publishers > 1)); then
+    # Streams bench0…: the publishers start over one key interval, so their key frames do not align.
+    extra=(--publishers "$publishers" --full "$((n < 8 ? n : 8))")
+    [[ $server == *hls* ]] && extra+=(--hls-watch)
+    warmup=$MANY_WARMUP
+  fi
+  log "$server $protocol N=$n P=$publishers (load $load)"
+  step_timeout=$(python3 -c "print(int(60 + 2 * $n / $RATE + $DURATION + $warmup))")
   set +e
   json=$(timeout "$step_timeout" "${RUN[@]}" "$GEN_CPU" "$BENCH" "${ARGS[@]}" --protocol "$protocol" \
-    --players "$n" --rate "$RATE" --warmup "$WARMUP" --duration "$DURATION" --server-pid "$SERVER_PIDS" --label "$server")
+    --players "$n" --rate "$RATE" --warmup "$warmup" --duration "$DURATION" --server-pid "$SERVER_PIDS" \
+    --label "$server" "${extra[@]}")
   rc=$?
   set -e
   alive=1
   for pid in ${SERVER_PIDS//,/ }; do kill -0 "$pid" 2>/dev/null || alive=0; done
+  [[ -z ${HLS_DIR:-} ]] || tmpfs=$(du -sk "$HLS_DIR" | cut -f1)
   stop_server
   if [[ $rc -ne 0 || -z $json ]]; then
     log "$server N=$n: generator failed (exit $rc, server alive: $alive)"
-    echo "{\"label\":\"$server\",\"players\":$n,\"protocol\":\"$protocol\",\"load1\":$load,\"error\":\"generator exit $rc\"}"
+    echo "{\"label\":\"$server\",\"players\":$n,\"publishers\":{\"count\":$publishers},\"protocol\":\"$protocol\",\"load1\":$load,\"error\":\"generator exit $rc\"}"
     return
   fi
-  echo "$json" | python3 -c "import json,sys; j=json.load(sys.stdin); j['load1']=$load; j['server_alive']=bool($alive); print(json.dumps(j))"
+  echo "$json" | python3 -c "import json,sys; j=json.load(sys.stdin); j['load1']=$load; j['server_alive']=bool($alive); j['hls_tmpfs_kib']=$tmpfs; print(json.dumps(j))"
+}
+
+# One attempt per step, again (up to RETRIES times) while others used more than OTHERS_MAX% of a
+# core; the last attempt's line goes to FILE.  Usage: measure FILE SERVER PROTOCOL N [PUBLISHERS]
+measure() {
+  local file=$1 line others attempt
+  shift
+  for attempt in $(seq 0 "$RETRIES"); do
+    line=$(run_step "$@")
+    others=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("others_cpu_pct", 0))')
+    if python3 -c "import sys; sys.exit(0 if $others <= $OTHERS_MAX else 1)"; then break; fi
+    [[ $attempt -lt $RETRIES ]] && log "others used $others% of a core during the step: measuring again"
+  done
+  echo "$line" >>"$file"
 }
 
 if [[ -n ${HANDSHAKES:-} ]]; then
@@ -303,19 +357,23 @@ if [[ -n ${HANDSHAKES:-} ]]; then
   exit 0
 fi
 
+if [[ -n ${MANY:-} ]]; then
+  for p in $MANY; do
+    for k in $MANY_K; do
+      for repeat in $(seq "$REPEAT"); do
+        for server in $SERVERS; do measure "$OUT/many.jsonl" "$server" "$MANY_PROTOCOL" $((p * k)) "$p"; done
+      done
+    done
+  done
+  python3 "$ROOT/bench/many_table.py" "$OUT/many.jsonl"
+  exit 0
+fi
+
 active=($SERVERS)
 for n in $STEPS; do
   ((${#active[@]})) || break
   for repeat in $(seq "$REPEAT"); do
-    for server in "${active[@]}"; do
-      for attempt in $(seq 0 "$RETRIES"); do
-        line=$(run_step "$server" "$(protocol_of "$server")" "$n")
-        others=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("others_cpu_pct", 0))')
-        if python3 -c "import sys; sys.exit(0 if $others <= $OTHERS_MAX else 1)"; then break; fi
-        [[ $attempt -lt $RETRIES ]] && log "others used $others% of a core during the step: measuring again"
-      done
-      echo "$line" >>"$RESULTS"
-    done
+    for server in "${active[@]}"; do measure "$RESULTS" "$server" "$(protocol_of "$server")" "$n"; done
   done
   still=()
   for server in "${active[@]}"; do

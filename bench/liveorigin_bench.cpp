@@ -37,6 +37,7 @@
 
 #include "bench_common.hpp"
 #include "clients.hpp"
+#include "hls_watch.hpp"
 #include "tls_client.hpp"
 
 using namespace liveorigin;
@@ -59,6 +60,9 @@ struct Options {
   int idle_ms = 50;
   bool tls = false;
   bool handshakes = false;  // --players is then the number of connections handshaking at once
+  int publishers = 1;       // streams STREAM0..STREAM(P-1) when > 1, players spread over them
+  double spread = -1;       // publishers start over this many seconds (default: one key interval)
+  bool hls_watch = false;   // measure segment availability on every stream (PlaylistWatch)
   std::vector<int> server_pids;  // the server's processes (e.g. a TLS proxy and the origin): summed
   std::string label = "server";
   std::string json_path;
@@ -70,7 +74,8 @@ struct Options {
                "  [--players N] [--full K] [--rate PER_S] [--settle S] [--warmup S] [--duration S]\n"
                "  [--rtmp HOST:PORT] [--http HOST:PORT] [--app APP] [--stream NAME] [--flv-path P] [--hls-path P]\n"
                "  [--rcvbuf BYTES] [--idle-ms MS] [--server-pid PID[,PID...]] [--label NAME] [--json OUT]\n"
-               "  [--tls --rtmps HOST:PORT --https HOST:PORT [--sni NAME]] [--handshakes]\n",
+               "  [--tls --rtmps HOST:PORT --https HOST:PORT [--sni NAME]] [--handshakes]\n"
+               "  [--publishers P [--spread S]] [--hls-watch]\n",
                why);
   std::exit(2);
 }
@@ -117,6 +122,9 @@ Options parse(int argc, char** argv) {
     else if (a == "--https") o.target.https = parse_endpoint(value());
     else if (a == "--sni") o.target.sni = value();
     else if (a == "--handshakes") o.handshakes = true;
+    else if (a == "--publishers") o.publishers = std::max(1, std::stoi(value()));
+    else if (a == "--spread") o.spread = std::stod(value());
+    else if (a == "--hls-watch") o.hls_watch = true;
     else if (a == "--label") o.label = value();
     else if (a == "--json") o.json_path = value();
     else if (a == "-h" || a == "--help") usage("");
@@ -130,6 +138,7 @@ Options parse(int argc, char** argv) {
   if (o.tls && (o.protocol == Protocol::rtmp ? o.target.rtmps.port : o.target.https.port) == 0)
     usage("--tls needs the TLS port: --rtmps HOST:PORT (rtmp) or --https HOST:PORT (flv)");
   if (o.handshakes && !o.tls) usage("--handshakes needs --tls");
+  if (!o.publish && (o.publishers > 1 || o.hls_watch)) usage("--publishers and --hls-watch need a publisher");
   if (o.protocol == Protocol::hls && !settle_given) o.settle = 3.0;  // let the first segment close
   o.full = std::min(o.full, o.players);
   return o;
@@ -144,7 +153,8 @@ double self_cpu_seconds() {
 struct LoopPlan {
   std::vector<Player*> players;
   std::vector<std::int64_t> start_ns;  // when each player connects
-  Publisher* publisher = nullptr;
+  std::vector<Publisher*> publishers;
+  std::vector<PlaylistWatch*> watchers;  // after the publishers, on their thread
   bool precise = false;                // no idle sleeps: latency matters here
 };
 
@@ -158,17 +168,22 @@ void run_loop(LoopPlan& plan, int epfd, std::int64_t win_start, std::int64_t win
     while (next_start < plan.players.size() && plan.start_ns[next_start] <= now)
       plan.players[next_start++]->start(epfd, now);
     std::int64_t wake = now + 20'000'000;
-    if (plan.publisher) {
-      const std::int64_t due = plan.publisher->pump(now);
+    for (auto* p : plan.publishers) {
+      const std::int64_t due = p->pump(now);
       if (due > 0) wake = std::min(wake, due);
     }
+    for (auto* w : plan.watchers) w->tick(now);
     if (next_start < plan.players.size()) wake = std::min(wake, plan.start_ns[next_start]);
     if (!marked_start && now >= win_start) {
       for (auto* p : plan.players) p->mark_window_start();
+      for (auto* p : plan.publishers) p->mark_window_start();
+      for (auto* w : plan.watchers) w->set_recording(true);
       marked_start = true;
     }
     if (!marked_end && now >= win_end) {
       for (auto* p : plan.players) p->mark_window_end();
+      for (auto* p : plan.publishers) p->mark_window_end();
+      for (auto* w : plan.watchers) w->set_recording(false);
       marked_end = true;
     }
     if (hls)
@@ -185,8 +200,10 @@ void run_loop(LoopPlan& plan, int epfd, std::int64_t win_start, std::int64_t win
     if (!plan.precise && n > 0 && all_counting && idle_ms > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
   }
-  if (!marked_end)
+  if (!marked_end) {
     for (auto* p : plan.players) p->mark_window_end();
+    for (auto* p : plan.publishers) p->mark_window_end();
+  }
   for (auto* p : plan.players) p->close(true);
   close(epfd);
 }
@@ -302,6 +319,75 @@ int run_handshakes(const Options& o) {
   return 0;
 }
 
+// Starts the publishers one after the other over `spread` seconds (so their key frames do not
+// coincide) and plays the live ones while the others connect; returns once all are live or failed
+// (10 s after the last start at most). False, with a message, when none went live.
+bool go_live(std::vector<std::unique_ptr<Publisher>>& publishers, int epfd, double spread) {
+  const std::int64_t t0 = now_ns();
+  const std::size_t n = publishers.size();
+  auto start_at = [&](std::size_t i) { return t0 + static_cast<std::int64_t>(spread * 1e9 * i / n); };
+  const std::int64_t deadline = start_at(n) + 10'000'000'000LL;
+  std::size_t started = 0, live = 0, failed = 0;
+  std::vector<epoll_event> events(256);
+  for (std::int64_t now = t0; now < deadline; now = now_ns()) {
+    while (started < n && start_at(started) <= now) publishers[started++]->start(epfd, now);
+    std::int64_t wake = now + 50'000'000;
+    if (started < n) wake = std::min(wake, start_at(started));
+    live = failed = 0;
+    for (auto& p : publishers) {
+      if (p->live()) {
+        const std::int64_t due = p->pump(now);
+        if (due > 0) wake = std::min(wake, due);
+      }
+      live += p->live();
+      failed += p->failed();
+    }
+    if (started == n && live + failed == n) break;
+    const int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, (wake - now + 999'999) / 1'000'000));
+    const int k = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), timeout_ms);
+    for (int i = 0; i < k; ++i) static_cast<Handler*>(events[i].data.ptr)->on_event(events[i].events, now_ns());
+  }
+  if (live == n) return true;
+  const auto bad = std::find_if(publishers.begin(), publishers.end(), [](auto& p) { return !p->live(); });
+  std::fprintf(stderr, "liveorigin-bench: %zu of %zu publishers did not go live: %s\n", n - live, n,
+               (*bad)->failed() ? (*bad)->error().c_str() : "timeout");
+  return live > 0;
+}
+
+// The publishers over the window. Healthy: the send backlog (bytes written but not yet accepted by
+// the server's socket) never reached one second of media, and the server took at least 90% of the
+// stream's mean rate (a floor against a stalled publisher; a 10 s window holds five key frames, so
+// its rate varies a little). A server that stops reading shows in the backlog once its receive
+// buffer is full: on loopback, without reads the buffer stays near its initial 128 KiB.
+nlohmann::json publisher_figures(const std::vector<std::unique_ptr<Publisher>>& publishers, double ref_rate,
+                                 double window_s) {
+  std::uint64_t bytes = 0;
+  int healthy = 0, live = 0;
+  double max_late = 0;
+  std::vector<double> backlog_kib;
+  nlohmann::json errors = nlohmann::json::object();
+  for (auto& p : publishers) {
+    bytes += p->window_bytes();
+    live += p->live();
+    max_late = std::max(max_late, p->max_late_ms());
+    backlog_kib.push_back(p->max_backlog() / 1024.0);
+    if (p->live() && p->max_backlog() < ref_rate && p->window_bytes() >= 0.9 * ref_rate * window_s) ++healthy;
+    if (p->failed()) errors[p->error()] = errors.value(p->error(), 0) + 1;
+  }
+  nlohmann::json j;
+  j["count"] = publishers.size();
+  j["live"] = live;
+  j["healthy"] = healthy;
+  j["healthy_pct"] = std::round(1000.0 * healthy / publishers.size()) / 10;
+  j["window_bytes"] = bytes;
+  j["ingested_gb"] = std::round(bytes / 1e6) / 1e3;
+  j["ingest_mbps"] = std::round(bytes * 8 / window_s / 1e5) / 10;
+  j["max_backlog_kib"] = dist(backlog_kib);
+  j["max_late_ms"] = std::round(max_late * 10) / 10;
+  j["errors"] = errors;
+  return j;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -316,29 +402,31 @@ int main(int argc, char** argv) {
   MediaSource source(o.file);
   const double ref_rate = source.byte_rate();  // bytes/s every healthy player receives
 
+  // One stream per publisher (STREAM0, STREAM1, … when there are several); players go round-robin.
+  std::vector<Target> targets(static_cast<std::size_t>(o.publishers), o.target);
+  if (o.publishers > 1)
+    for (int i = 0; i < o.publishers; ++i) targets[i].stream = o.target.stream + std::to_string(i);
   std::vector<std::unique_ptr<Player>> players;
-  for (int i = 0; i < o.players; ++i) players.push_back(std::make_unique<Player>(o.protocol, i < o.full, o.target));
+  for (int i = 0; i < o.players; ++i)
+    players.push_back(std::make_unique<Player>(o.protocol, i < o.full, targets[i % o.publishers]));
   LoopPlan precise, counting;
   precise.precise = true;
   const int precise_epfd = epoll_create1(EPOLL_CLOEXEC);
   const int counting_epfd = epoll_create1(EPOLL_CLOEXEC);
 
-  // The publisher goes live first (bounded wait); the timeline starts from there.
-  std::unique_ptr<Publisher> publisher;
+  // The publishers go live first (bounded wait); the timeline starts from there.
+  const long rss_before_publishers = servers_rss_kib(o.server_pids);
+  std::vector<std::unique_ptr<Publisher>> publishers;
+  std::vector<std::unique_ptr<PlaylistWatch>> watchers;
   if (o.publish) {
-    publisher = std::make_unique<Publisher>(o.target, source);
-    precise.publisher = publisher.get();
-    const std::int64_t t0 = now_ns();
-    publisher->start(precise_epfd, t0);
-    epoll_event ev[8];
-    while (!publisher->live() && !publisher->failed() && now_ns() - t0 < 10'000'000'000LL) {
-      const int n = epoll_wait(precise_epfd, ev, 8, 50);
-      for (int i = 0; i < n; ++i) static_cast<Handler*>(ev[i].data.ptr)->on_event(ev[i].events, now_ns());
-    }
-    if (!publisher->live()) {
-      std::fprintf(stderr, "liveorigin-bench: publisher did not go live: %s\n",
-                   publisher->failed() ? publisher->error().c_str() : "timeout");
-      return 1;
+    for (const auto& t : targets) publishers.push_back(std::make_unique<Publisher>(t, source));
+    const double spread = o.spread >= 0 ? o.spread : o.publishers > 1 ? source.max_key_interval_s() : 0;
+    if (!go_live(publishers, precise_epfd, spread)) return 1;
+    for (auto& p : publishers) precise.publishers.push_back(p.get());
+    for (std::size_t i = 0; o.hls_watch && i < publishers.size(); ++i) {
+      watchers.push_back(std::make_unique<PlaylistWatch>(targets[i], *publishers[i]));
+      watchers.back()->start(precise_epfd);
+      precise.watchers.push_back(watchers.back().get());
     }
   }
   const std::int64_t live_at = now_ns();
@@ -373,12 +461,10 @@ int main(int argc, char** argv) {
   const double cpu0 = servers_cpu_seconds(o.server_pids);
   const double self0 = self_cpu_seconds();
   const double machine0 = machine_busy_seconds();
-  const std::uint64_t pub0 = publisher ? publisher->bytes_sent() : 0;
   sleep_until_ns(win_end);
   const double cpu1 = servers_cpu_seconds(o.server_pids);
   const double self1 = self_cpu_seconds();
   const double machine1 = machine_busy_seconds();
-  const std::uint64_t pub1 = publisher ? publisher->bytes_sent() : 0;
   const long rss_after = servers_rss_kib(o.server_pids);
   sleep_until_ns(win_end + 100'000'000);
   stop = true;
@@ -416,10 +502,29 @@ int main(int argc, char** argv) {
   j["full_players"] = o.full;
   j["window_s"] = window_s;
   j["stream_kbps"] = std::round(ref_rate * 8 / 1000);
-  if (publisher) {
-    j["publisher_kbps"] = std::round((pub1 - pub0) * 8 / window_s / 1000);
-    j["publisher_max_late_ms"] = std::round(publisher->max_late_ms() * 10) / 10;
-    j["publisher_error"] = publisher->error();
+  std::uint64_t ingested = 0;
+  if (!publishers.empty()) {
+    nlohmann::json pubs = publisher_figures(publishers, ref_rate, window_s);
+    ingested = pubs["window_bytes"].get<std::uint64_t>();
+    j["publisher_kbps"] = std::round(ingested * 8 / window_s / 1000 / publishers.size());
+    j["publisher_max_late_ms"] = pubs["max_late_ms"];
+    j["publisher_error"] = publishers.front()->error();
+    if (o.publishers > 1) j["publishers"] = pubs;
+  }
+  if (!watchers.empty()) {
+    std::vector<double> listed;
+    std::uint64_t not_listed = 0, requests = 0;
+    nlohmann::json watch_errors = nlohmann::json::object();
+    for (auto& w : watchers) {
+      listed.insert(listed.end(), w->listed_ms().begin(), w->listed_ms().end());
+      not_listed += w->not_listed();
+      requests += w->requests();
+      if (!w->error().empty()) watch_errors[w->error()] = watch_errors.value(w->error(), 0) + 1;
+    }
+    j["hls_listed_ms"] = dist(listed);
+    j["hls_not_listed"] = not_listed;
+    j["hls_watch_requests"] = requests;
+    j["hls_watch_errors"] = watch_errors;
   }
   if (o.tls) j["tls_version_cipher"] = tls_summary;
   j["healthy"] = healthy;
@@ -441,7 +546,11 @@ int main(int argc, char** argv) {
                    {"rss_kib", rss_after},
                    {"rss_before_players_kib", rss_before},
                    {"rss_window_start_kib", rss_window_start},  // against rss_kib: growth during the window
-                   {"rss_per_player_kib", o.players ? std::round(10.0 * (rss_after - rss_before) / o.players) / 10 : 0.0}};
+                   {"rss_per_player_kib", o.players ? std::round(10.0 * (rss_after - rss_before) / o.players) / 10 : 0.0},
+                   {"rss_before_publishers_kib", rss_before_publishers},
+                   // Everything the streams (and their players, if any) added, per stream.
+                   {"rss_per_stream_kib", std::round(10.0 * (rss_after - rss_before_publishers) / o.publishers) / 10},
+                   {"cpu_s_per_ingested_gb", ingested ? std::round(1000 * server_cpu / (ingested / 1e9)) / 1000 : 0.0}};
   }
   j["generator_cpu_pct"] = std::round(1000 * (self1 - self0) / window_s) / 10;
   // Everybody else on the machine during the window (% of one core): a disturbed step shows here.
@@ -461,5 +570,17 @@ int main(int argc, char** argv) {
                j["latency_ms"]["p50"].get<double>(), j["latency_ms"]["p95"].get<double>(),
                j["latency_ms"]["p99"].get<double>(), j["generator_cpu_pct"].get<double>(),
                j["others_cpu_pct"].get<double>());
+  if (j.contains("publishers"))
+    std::fprintf(stderr, "%s publishers: %d, healthy %d, ingest %.1f Mbit/s, server %.3f s per ingested GB, "
+                 "RSS %.0f KiB per stream, backlog max %.0f KiB\n", o.label.c_str(), o.publishers,
+                 j["publishers"]["healthy"].get<int>(), j["publishers"]["ingest_mbps"].get<double>(),
+                 j.contains("server") ? j["server"]["cpu_s_per_ingested_gb"].get<double>() : -1.0,
+                 j.contains("server") ? j["server"]["rss_per_stream_kib"].get<double>() : -1.0,
+                 j["publishers"]["max_backlog_kib"]["max"].get<double>());
+  if (j.contains("hls_listed_ms"))
+    std::fprintf(stderr, "%s HLS listed after the closing key frame: p50 %.1f p99 %.1f max %.1f ms (%zu, %llu not listed)\n",
+                 o.label.c_str(), j["hls_listed_ms"]["p50"].get<double>(), j["hls_listed_ms"]["p99"].get<double>(),
+                 j["hls_listed_ms"]["max"].get<double>(), j["hls_listed_ms"]["n"].get<std::size_t>(),
+                 static_cast<unsigned long long>(j["hls_not_listed"].get<std::uint64_t>()));
   return 0;
 }

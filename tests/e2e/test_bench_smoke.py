@@ -1,6 +1,6 @@
 """Smoke run of the benchmark tools (bench/, docs/performance.md) so they never rot: the load
 generator against liveorigin over RTMP, HTTP-FLV and HLS, over RTMPS and HTTPS-FLV, its TLS
-handshake mode, and against the ideal writer. A few players for a few seconds; no timing
+handshake mode, many publishers with their HLS playlists watched, and against the ideal writer. A few players for a few seconds; no timing
 assertions, only that every player played and the report is complete."""
 import json
 import os
@@ -55,6 +55,26 @@ def test_bench_against_liveorigin(liveorigin_bin, servers, protocol):
     if protocol != "hls":
         assert report["latency_ms"]["n"] > 0, "no latency stamps found in the players' media"
     assert report["server"]["cpu_s"] >= 0 and report["server"]["rss_kib"] > 0
+
+
+def test_bench_many_publishers(liveorigin_bin, servers):
+    """Three publishers (streams bench0..bench2), two RTMP players each, every stream's HLS playlist
+    watched for the segment each key frame closes."""
+    tools = bench_dir(liveorigin_bin)
+    srv = servers.start({"log": {"level": "info"}})
+    report = run_bench(tools, ["--file", media_path("av.flv"), "--rtmp", f"127.0.0.1:{srv.rtmp_port}",
+                               "--http", f"127.0.0.1:{srv.http_port}", "--protocol", "rtmp",
+                               "--server-pid", str(srv.proc.pid), "--label", "smoke", "--publishers", "3",
+                               "--hls-watch", *common_args(players=6, full=3), "--settle", "2.5",
+                               "--duration", "4.5"])
+    pubs = report["publishers"]
+    assert pubs["count"] == 3 and pubs["live"] == 3, pubs
+    assert pubs["ingested_gb"] > 0 and pubs["max_backlog_kib"]["n"] == 3
+    assert report["failed"] == 0, report["errors"]  # players go round-robin: every stream played
+    assert report["latency_ms"]["n"] > 0, "no latency stamps through the server"
+    assert report["hls_listed_ms"]["n"] > 0, (report["hls_listed_ms"], report["hls_watch_errors"])
+    assert report["hls_watch_requests"] > 0 and not report["hls_watch_errors"]
+    assert report["server"]["rss_per_stream_kib"] > 0 and report["server"]["cpu_s_per_ingested_gb"] > 0
 
 
 @pytest.fixture(scope="module")
