@@ -73,6 +73,7 @@ void Segmenter::push(const media::Packet& packet) {
   const bool has_video = tracks.video != media::Codec::none;
   if (!open_) {
     if (has_video && !(au->video && au->keyframe)) return;  // video starts on a key frame
+    if (follow_ && !cut_requested_) return;
     open(*au);
     if (!open_) return;
   } else {
@@ -88,7 +89,7 @@ void Segmenter::push(const media::Packet& packet) {
       // A track that appeared (or a codec change) needs a new PMT: cut at the next key frame.
       cut = at_key && (fragment_done || tracks_changed);
     } else {
-      cut = fragment_done || tracks_changed;
+      cut = (follow_ ? cut_requested_ : fragment_done) || tracks_changed;
     }
     // Timestamps far out of order (a publisher reset), no key frame for very long, or a segment
     // grown huge (timestamps that never advance): cut anyway, so a segment's memory is bounded.
@@ -124,6 +125,8 @@ void Segmenter::open(const AccessUnit& au) {
     }
   }
   open_ = true;
+  cut_requested_ = false;
+  ++opened_;
   segment_bytes_ = 0;
   start_ms_ = last_ms_ = au.dts_ms;
   start_pts_ = presentation_ms(au);

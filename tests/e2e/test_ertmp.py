@@ -10,8 +10,8 @@ import pytest
 import testmedia
 from apiclient import call, data
 from ertmp_publisher import (AUDIO, MANY_TRACKS, MANY_TRACKS_MANY_CODECS, ONE_TRACK, SEQUENCE_START,
-                             VIDEO, ErtmpPublisher, audio_tag, audio_track, multitrack_tag,
-                             multitrack_tags, single_track_tags, video_tag, video_track)
+                             VIDEO, ErtmpPublisher, audio_tag, audio_track, multitrack_audio_tags,
+                             multitrack_tag, multitrack_tags, single_track_tags, video_tag, video_track)
 from flvstream import FlvClient
 from harness import HOST, wait_live
 from rtmpraw import RtmpClient
@@ -367,5 +367,69 @@ def test_hls_format_fmp4_carries_hevc_as_hvc1(servers, tmp_path):
         video = [s for s in probe["streams"] if s["codec_type"] == "video"][0]
         assert (video["codec_tag_string"], video["width"]) == ("hvc1", 320), video
         assert abs(float(probe["format"]["duration"]) - 2.0) < 0.2, probe["format"]
+    finally:
+        pub.close()
+
+
+def audio_streams(probe):
+    return [(s["codec_name"], int(s["sample_rate"]), s["channels"]) for s in probe["streams"]
+            if s["codec_type"] == "audio"]
+
+
+def test_hls_lists_the_other_audio_tracks_as_renditions(servers, tmp_path):
+    server = servers.start({"apps": {"live": {"hls": {"path": str(tmp_path / "hls")}}}})
+    # Track 0 (AAC mono 44.1 kHz) plays with the video in live/mt.m3u8; track 1 (Opus, stereo
+    # 48 kHz) is a rendition of its own in fMP4 (MPEG-TS cannot carry Opus).
+    tags = multitrack_audio_tags(video_track(media("hevc.mp4")),
+                                 [audio_track(media("aac.mp4")), audio_track(media("opus.mp4"))])
+    pub = publish(server, "mt", tags)
+    try:
+        main = wait_playlist(server, "mt", 3)
+        deadline = time.monotonic() + 15
+        while True:
+            status, headers, body = get(server, "/live/mt/master.m3u8?txSecret=x&other=y")
+            if status == 200 and b"audio1.m3u8" in body or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert status == 200 and headers["content-type"] == "application/vnd.apple.mpegurl", (status, body)
+        lines = body.decode().splitlines()
+        assert lines[0] == "#EXTM3U", lines
+        assert '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Track 0",DEFAULT=YES,AUTOSELECT=YES' in lines
+        assert ('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Track 1",DEFAULT=NO,AUTOSELECT=YES,'
+                'URI="audio1.m3u8?txSecret=x"') in lines, lines
+        inf = next(line for line in lines if line.startswith("#EXT-X-STREAM-INF:"))
+        assert 'RESOLUTION=320x240' in inf and 'AUDIO="audio"' in inf, inf
+        assert int(inf.split("BANDWIDTH=")[1].split(",")[0]) > 64000, inf
+        assert lines[lines.index(inf) + 1] == "../mt.m3u8?txSecret=x", lines
+
+        # The rendition's playlist: fMP4 segments cut where the stream's are, numbered alike.
+        rendition = wait_playlist(server, "mt/audio1", 2)
+        text = get(server, "/live/mt/audio1.m3u8")[2].decode()
+        assert "#EXT-X-MAP:URI=" in text and all(u.startswith("audio1-") and u.endswith(".m4s")
+                                                 for _, u, _ in rendition["segments"]), text
+        for duration, _, _ in rendition["segments"][:-1]:
+            assert abs(duration - 2.0) < 0.1, text
+        main = wait_playlist(server, "mt", 3)
+        main_numbers = range(main["sequence"], main["sequence"] + len(main["segments"]))
+        last = rendition["sequence"] + len(rendition["segments"]) - 1
+        assert last in main_numbers or last + 1 in main_numbers, (main, rendition)
+
+        # Independent readers: ffprobe reads each playlist and finds the track's own audio.
+        base = f"http://{HOST}:{server.http_port}/live"
+        assert audio_streams(probe_url(f"{base}/mt/audio1.m3u8")) == [("opus", 48000, 2)]
+        probe = probe_url(f"{base}/mt.m3u8")
+        assert audio_streams(probe) == [("aac", 44100, 1)], probe["streams"]
+        assert [s["codec_name"] for s in probe["streams"] if s["codec_type"] == "video"] == ["hevc"]
+        # Through the multivariant playlist ffmpeg's HLS reader opens the variant and the rendition.
+        probe = probe_url(f"{base}/mt/master.m3u8")
+        assert sorted(audio_streams(probe)) == [("aac", 44100, 1), ("opus", 48000, 2)], probe["streams"]
+        res = subprocess.run(["ffmpeg", "-v", "error", "-i", f"{base}/mt/audio1.m3u8", "-t", "3", "-f", "null", "-"],
+                             capture_output=True, text=True, timeout=90)
+        assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-2000:]
+        # hls.path: the same files under APP/STREAM/ beside APP/STREAM.m3u8.
+        on_disk = tmp_path / "hls" / "live"
+        assert (on_disk / "mt.m3u8").is_file() and (on_disk / "mt" / "master.m3u8").is_file()
+        disk_rendition = (on_disk / "mt" / "audio1.m3u8").read_text()
+        assert "#EXT-X-MAP" in disk_rendition and any((on_disk / "mt").glob("audio1-*.m4s")), disk_rendition
     finally:
         pub.close()

@@ -38,6 +38,10 @@ RECIPES = {
                 "-b:v", "400k"], 50, ERTMP_DURATION_S),
     "opus.mp4": (_OPUS_SRC, ["-c:a", "libopus", "-b:a", "64k", "-ac", "2"], 0, ERTMP_DURATION_S),
     "flac.mp4": (_OPUS_SRC, ["-c:a", "flac", "-strict", "-2"], 0, ERTMP_DURATION_S),
+    # Mono 44.1 kHz, unlike the other audio tracks, so a test can tell which track it got.
+    "aac.mp4": (_AUDIO_SRC, ["-c:a", "aac", "-ac", "1", "-b:a", "64k"], 0, ERTMP_DURATION_S),
+    "ac3.mp4": (_OPUS_SRC, ["-c:a", "ac3", "-ac", "2", "-b:a", "192k"], 0, ERTMP_DURATION_S),
+    "eac3.mp4": (_OPUS_SRC, ["-c:a", "eac3", "-ac", "2", "-b:a", "192k"], 0, ERTMP_DURATION_S),
 }
 DURATION_S = 30
 
