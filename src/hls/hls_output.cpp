@@ -133,7 +133,7 @@ void HlsOutput::on_packet(const media::PacketPtr& packet) {
       height_ = info->height;
     }
   }
-  if (p.is_audio() && media::read_audio_tag(p.body()).multitrack) {
+  if (p.is_audio() && p.multitrack) {
     push_audio_tracks(p);
   } else {
     main_.push(p);

@@ -146,6 +146,22 @@ def test_multitrack_stream(server, layout):
         assert set(tracks) == {("video", 0), ("video", 1), ("audio", 0), ("audio", 1)}, s["tracks"]
         assert tracks[("video", 1)]["codec"] == "av1" and tracks[("video", 1)]["width"] == 320
         assert tracks[("audio", 1)]["codec"] == "opus" and tracks[("audio", 1)]["channels"] == 2
+
+        # Per-track bytes and rates: each track's own payloads (the two audio tracks carry the same
+        # Opus packets, so their counts are equal); the rates once the API has two samples.
+        s = stream_info(server, "multi", lambda s: all(t["kbps"] > 0 for t in s["tracks"]))
+        tracks = {(t["type"], t["id"]): t for t in s["tracks"]}
+        sent_v1 = sum(len(d) for _, _, _, d in av1.samples)
+        assert 0 < tracks[("video", 1)]["bytes"] <= sent_v1 + len(av1.config), tracks
+        assert tracks[("audio", 0)]["bytes"] > 0 and tracks[("audio", 0)]["bytes"] == tracks[("audio", 1)]["bytes"]
+        assert 20 < tracks[("audio", 0)]["kbps"] < 150, tracks  # 64 kbit/s Opus
+        status, text = call(server, "GET", "/metrics")
+        assert status == 200
+        assert 'liveorigin_stream_bytes_in_total{app="live",stream="multi",video_codec="hevc",audio_codec="opus"} ' in text
+        track_lines = [line for line in text.splitlines() if line.startswith("liveorigin_stream_track_bytes_in_total{")]
+        assert len(track_lines) == 4, track_lines
+        assert any('type="video",track="1",codec="av1"} ' in line and int(line.split()[-1]) > 0
+                   for line in track_lines), track_lines
     finally:
         pub.close()
 
