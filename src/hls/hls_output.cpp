@@ -120,9 +120,7 @@ HlsOutput::HlsOutput(hub::StreamKey key, OutputOptions options, Library& library
                      std::string context)
     : key_(std::move(key)), options_(std::move(options)), library_(library),
       disk_(options_.path.empty() ? nullptr : disk), context_(std::move(context)),
-      main_(key_, -1, options_, library_, disk_, context_) {
-  if (disk_) disk_->keep(key_.str() + "/master", false);
-}
+      main_(key_, -1, options_, library_, disk_, context_) {}
 
 void HlsOutput::on_packet(const media::PacketPtr& packet) {
   if (ended_) return;
@@ -162,6 +160,9 @@ MediaPlaylistOutput* HlsOutput::rendition(int track_id) {
     }
     return nullptr;
   }
+  // This publish writes the multivariant playlist on disk from now on: an earlier publish's expiry
+  // must not remove it (one without renditions lets it go).
+  if (renditions_.empty() && disk_) disk_->keep(key_.str() + "/master", false);
   auto out = std::make_unique<MediaPlaylistOutput>(key_, track_id, options_, library_, disk_,
                                                    context_ + " audio " + std::to_string(track_id));
   spdlog::info("{}: hls: audio track {} as a rendition (audio{}.m3u8 in the multivariant playlist)", context_,
