@@ -37,7 +37,8 @@
 # picks the binary; a liveorigin server named with the suffix -B runs LIVEORIGIN_B instead, so two
 # builds are measured in the same run (SERVERS="liveorigin-flv liveorigin-flv-B"). A suffix -x2
 # runs liveorigin with workers: 2 on both cores (the generator still on GEN_CPU, sharing one of
-# them): how throughput scales.
+# them): how throughput scales. A suffix -hevc publishes MEDIA_HEVC instead of MEDIA: the same
+# picture, bit rate and GOP in HEVC as enhanced RTMP (SERVERS="liveorigin-rtmp liveorigin-rtmp-hevc").
 # nginx-rtmp-hls is nginx-rtmp with `hls on` writing to a tmpfs ($HLS_TMPFS [/dev/shm]) and the same
 # nginx process serving those files over HTTP (`sendfile on`); its players are HLS players, as
 # liveorigin-hls's (segments from memory). After each step the tmpfs bytes of its HLS files are
@@ -77,6 +78,7 @@ if [[ $PRIO != 0 ]]; then
   [[ -w /proc/$$/autogroup ]] && { echo "$PRIO" >/proc/$$/autogroup; } 2>/dev/null || true
 fi
 MEDIA=${MEDIA:-$OUT/test-720p.flv}
+MEDIA_HEVC=${MEDIA_HEVC:-$OUT/test-720p-hevc.flv}
 RESULTS=$OUT/results.jsonl
 NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
@@ -120,6 +122,12 @@ if [[ ! -s $MEDIA ]]; then
     -c:v libx264 -preset ultrafast -b:v 2400k -minrate 2400k -maxrate 2400k -bufsize 2400k \
     -x264-params nal-hrd=cbr -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
     -c:a aac -b:a 128k -ac 2 -f flv "$MEDIA.tmp" && mv "$MEDIA.tmp" "$MEDIA"
+fi
+
+# The same in HEVC (enhanced FLV `hvc1` tags), for the -hevc servers.
+if [[ $SERVERS == *-hevc* && ! -s $MEDIA_HEVC ]]; then
+  log "generating $MEDIA_HEVC"
+  python3 "$ROOT/bench/make_hevc_flv.py" "$MEDIA_HEVC"
 fi
 
 # The TLS servers' certificate: self-signed, ECDSA P-256 (what a Let's Encrypt ECDSA leaf costs).
@@ -200,7 +208,9 @@ start_server() {
   local name=$1 dir=$OUT/run-$1
   rm -rf "$dir"; mkdir -p "$dir"
   RTMP_PORT=$(free_port); HTTP_PORT=$(free_port)
-  ARGS=(--rtmp 127.0.0.1:$RTMP_PORT --http 127.0.0.1:$HTTP_PORT --file "$MEDIA")
+  local media=$MEDIA
+  [[ $name == *-hevc* ]] && media=$MEDIA_HEVC
+  ARGS=(--rtmp 127.0.0.1:$RTMP_PORT --http 127.0.0.1:$HTTP_PORT --file "$media")
   TLS_PORT=$(free_port)
   case $name in
     liveorigin-rtmps*|nginx-rtmps) ARGS+=(--tls --rtmps 127.0.0.1:$TLS_PORT) ;;

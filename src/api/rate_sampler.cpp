@@ -1,5 +1,6 @@
 #include "liveorigin/api/rate_sampler.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace liveorigin::api {
@@ -21,7 +22,7 @@ double RateSampler::Window::per_second(int index) const {
 
 void RateSampler::sample(const std::vector<std::shared_ptr<hub::Stream>>& streams, std::uint64_t bytes_in,
                          std::uint64_t bytes_out, TimePoint now) {
-  server_.add({now, {bytes_in, bytes_out, 0}}, window_);
+  server_.add({now, {bytes_in, bytes_out}}, window_);
   std::set<hub::StreamKey> live;
   for (const auto& stream : streams) {
     live.insert(stream->key());
@@ -31,7 +32,9 @@ void RateSampler::sample(const std::vector<std::shared_ptr<hub::Stream>>& stream
       window.stats = stream->stats();
     }
     const auto c = stream->stats()->counters();
-    window.add({now, {c.video_bytes, c.audio_bytes, c.video_frames}}, window_);
+    Sample s{now, {c.video_bytes, c.audio_bytes, c.video_frames}};
+    std::copy(c.track_bytes.begin(), c.track_bytes.end(), s.values.begin() + 3);
+    window.add(s, window_);
   }
   std::erase_if(streams_, [&](const auto& entry) { return !live.contains(entry.first); });
 }
@@ -40,7 +43,9 @@ RateSampler::StreamRates RateSampler::rates(const hub::Stream& stream) const {
   const auto it = streams_.find(stream.key());
   if (it == streams_.end() || it->second.stats.lock() != stream.stats()) return {};
   const auto& w = it->second;
-  return {w.kbps(0), w.kbps(1), w.per_second(2)};
+  StreamRates r{w.kbps(0), w.kbps(1), w.per_second(2), {}};
+  for (std::size_t i = 0; i < r.track_kbps.size(); ++i) r.track_kbps[i] = w.kbps(static_cast<int>(3 + i));
+  return r;
 }
 
 }  // namespace liveorigin::api

@@ -43,6 +43,16 @@ void metric(std::ostringstream& out, std::string_view name, std::string_view typ
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+// The codec labels of a stream's series: a closed set of names ("none" while unknown), so they add
+// no cardinality beyond one series per stream.
+std::string stream_labels(const hub::Stream& s) {
+  const auto video = s.stats()->video();
+  const auto audio = s.stats()->audio();
+  return "app=\"" + label(s.key().app) + "\",stream=\"" + label(s.key().name) + "\",video_codec=\"" +
+         media::codec_name(video ? video->codec : media::Codec::none) + "\",audio_codec=\"" +
+         media::codec_name(audio ? audio->codec : media::Codec::none) + "\"";
+}
+
 std::string metrics_text(const Management& m) {
   const auto streams = m.hub.streams();
   const auto t = totals(m, streams);
@@ -61,10 +71,24 @@ std::string metrics_text(const Management& m) {
   out << "liveorigin_bytes_in_total " << m.stats.bytes_in.load() << '\n';
   metric(out, "liveorigin_bytes_out_total", "counter", "Bytes sent on RTMP and media HTTP.");
   out << "liveorigin_bytes_out_total " << m.stats.bytes_out.load() << '\n';
-  metric(out, "liveorigin_stream_bytes_in_total", "counter", "Media bytes received per live stream.");
+  metric(out, "liveorigin_stream_bytes_in_total", "counter",
+         "Media bytes received per live stream, labelled with its default tracks' codecs.");
+  for (const auto& s : streams) out << "liveorigin_stream_bytes_in_total{" << stream_labels(*s) << "} " << s->bytes_in() << '\n';
+  // Multitrack streams: each track's payload bytes (at most kCountedTracks per kind per stream).
+  metric(out, "liveorigin_stream_track_bytes_in_total", "counter",
+         "Payload bytes received per track of a multitrack (enhanced RTMP v2) stream.");
   for (const auto& s : streams) {
-    out << "liveorigin_stream_bytes_in_total{app=\"" << label(s->key().app) << "\",stream=\""
-        << label(s->key().name) << "\"} " << s->bytes_in() << '\n';
+    const auto tracks = s->stats()->tracks();
+    if (tracks.empty()) continue;
+    const auto counters = s->stats()->counters();
+    for (const auto& t : tracks) {
+      if (t.id >= hub::StreamStats::kCountedTracks) continue;
+      out << "liveorigin_stream_track_bytes_in_total{app=\"" << label(s->key().app) << "\",stream=\""
+          << label(s->key().name) << "\",type=\"" << (t.video ? "video" : "audio") << "\",track=\""
+          << static_cast<int>(t.id) << "\",codec=\""
+          << media::codec_name(t.video ? t.video_info.codec : t.audio_info.codec) << "\"} "
+          << counters.track_bytes[hub::StreamStats::track_slot(t.video, t.id)] << '\n';
+    }
   }
   const auto apps = m.hub.usage().app_totals();
   metric(out, "liveorigin_app_bytes_in_total", "counter", "Media bytes received per app (usage, updated every second).");

@@ -96,19 +96,28 @@ json audio_json(const hub::Stream& live, const RateSampler::StreamRates& rates) 
 }
 
 // A multitrack stream's every track (the default ones are also "video" and "audio").
-json tracks_json(const std::vector<hub::StreamStats::Track>& tracks) {
+json tracks_json(const std::vector<hub::StreamStats::Track>& tracks, const hub::StreamStats::Counters& counters,
+                 const RateSampler::StreamRates& rates) {
   json out = json::array();
   for (const auto& t : tracks) {
+    // Bytes and bit rate of the track's own payloads (tracks with ids past the counted ones: null).
+    const auto counted = [&](json j) {
+      const bool known = t.id < hub::StreamStats::kCountedTracks;
+      const auto slot = hub::StreamStats::track_slot(t.video, t.id);
+      j["bytes"] = known ? json(counters.track_bytes[slot]) : json(nullptr);
+      j["kbps"] = known ? json(rounded(rates.track_kbps[slot])) : json(nullptr);
+      return j;
+    };
     if (t.video) {
       const auto& v = t.video_info;
       json j{{"id", t.id}, {"type", "video"}, {"codec", media::codec_name(v.codec)}, {"width", v.width},
              {"height", v.height}};
       if (!v.profile.empty()) j["profile"] = v.profile;
-      out.push_back(std::move(j));
+      out.push_back(counted(std::move(j)));
     } else {
       const auto& a = t.audio_info;
-      out.push_back({{"id", t.id}, {"type", "audio"}, {"codec", media::codec_name(a.codec)},
-                     {"sample_rate", a.sample_rate}, {"channels", a.channels}});
+      out.push_back(counted({{"id", t.id}, {"type", "audio"}, {"codec", media::codec_name(a.codec)},
+                             {"sample_rate", a.sample_rate}, {"channels", a.channels}}));
     }
   }
   return out;
@@ -151,7 +160,7 @@ nlohmann::json stream_json(const Management& m, const hub::StreamKey& key, const
   out["publisher"] = {{"ip", publisher.ip}, {"protocol", publisher.protocol}, {"started_at", publisher.started_at}};
   out["video"] = video_json(*live, rates);
   out["audio"] = audio_json(*live, rates);
-  if (auto tracks = stats.tracks(); !tracks.empty()) out["tracks"] = tracks_json(tracks);
+  if (auto tracks = stats.tracks(); !tracks.empty()) out["tracks"] = tracks_json(tracks, stats.counters(), rates);
   out["players"] = {{"rtmp", stats.players(hub::PlayProtocol::rtmp)},
                     {"flv", stats.players(hub::PlayProtocol::flv)},
                     {"hls", m.hls_players ? m.hls_players(key) : 0}};

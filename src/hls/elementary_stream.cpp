@@ -129,9 +129,10 @@ std::optional<AccessUnit> ElementaryStreams::convert_audio(const media::Packet& 
     ByteWriter(audio_buffer_).bytes(tag->payload);
     return AccessUnit{false, false, packet.timestamp, 0, audio_buffer_};
   }
-  if (packet.codec == media::Codec::mp3) {
+  if (packet.codec == media::Codec::mp3 || packet.codec == media::Codec::ac3 || packet.codec == media::Codec::eac3) {
+    // Frames that describe themselves: into the PES as they are.
     if (!frame) return std::nullopt;
-    audio_codec_ = media::Codec::mp3;
+    audio_codec_ = packet.codec;
     return AccessUnit{false, false, packet.timestamp, 0, tag->payload};
   }
   warn_once(warned_audio_codec_, std::string("audio codec ") + media::codec_name(packet.codec) +

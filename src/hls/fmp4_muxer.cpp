@@ -47,7 +47,8 @@ Fmp4Track config_track(media::Codec codec, ByteView config) {
 
 bool ts_can_carry(media::Codec video, media::Codec audio) {
   const bool v = video == media::Codec::none || video == media::Codec::h264 || video == media::Codec::hevc;
-  const bool a = audio == media::Codec::none || audio == media::Codec::aac || audio == media::Codec::mp3;
+  const bool a = audio == media::Codec::none || audio == media::Codec::aac || audio == media::Codec::mp3 ||
+                 audio == media::Codec::ac3 || audio == media::Codec::eac3;
   return v && a;
 }
 

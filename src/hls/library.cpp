@@ -31,6 +31,56 @@ std::chrono::duration<double> Library::target(const Entry& e) const {
   return std::chrono::duration<double>(e.playlist.target_duration());
 }
 
+hub::StreamKey Library::rendition_key(const hub::StreamKey& main, int track_id) {
+  // A '/' is never in a stream name, so this key names no stream.
+  return {main.app, main.name + "/audio" + std::to_string(track_id)};
+}
+
+std::uint64_t Library::open_rendition(const hub::StreamKey& main, int track_id, int window, double fragment) {
+  const auto key = rendition_key(main, track_id);
+  const auto publish = open(key, window, fragment);
+  std::lock_guard lock(mutex_);
+  auto& e = entries_.at(key);
+  e.segment_base = "audio" + std::to_string(track_id);
+  e.rendition_track = track_id;
+  return publish;
+}
+
+std::uint64_t Library::next_sequence(const hub::StreamKey& key) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  return it == entries_.end() ? 0 : it->second.playlist.next_sequence();
+}
+
+void Library::describe(const hub::StreamKey& key, std::uint64_t publish, int width, int height, bool has_audio) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.publish != publish) return;
+  it->second.width = width;
+  it->second.height = height;
+  it->second.has_audio = has_audio;
+}
+
+std::optional<std::string> Library::multivariant(const hub::StreamKey& key, std::string_view uri_query) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_();
+  sweep(now);
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.offline_until <= now || !it->second.snapshot) return std::nullopt;
+  const Entry& e = it->second;
+  Variant variant{"../" + key.name + ".m3u8", e.playlist.peak_bandwidth(), e.width, e.height, e.has_audio};
+  // The renditions ("NAME/audioN") sort together; listed once they have a segment.
+  std::vector<AudioRendition> renditions;
+  const std::string prefix = key.name + "/";
+  for (auto r = entries_.lower_bound({key.app, prefix}); r != entries_.end() && r->first.app == key.app && r->first.name.starts_with(prefix); ++r) {
+    const Entry& re = r->second;
+    if (re.rendition_track < 0 || !re.snapshot || re.offline_until <= now) continue;
+    renditions.push_back({re.rendition_track, re.segment_base + ".m3u8", re.playlist.peak_bandwidth()});
+  }
+  std::sort(renditions.begin(), renditions.end(), [](const auto& a, const auto& b) { return a.track_id < b.track_id; });
+  return render_multivariant(variant, renditions, uri_query);
+}
+
 std::uint64_t Library::open(const hub::StreamKey& key, int window, double fragment) {
   std::lock_guard lock(mutex_);
   sweep(clock_());
@@ -39,6 +89,7 @@ std::uint64_t Library::open(const hub::StreamKey& key, int window, double fragme
   if (it == entries_.end()) {
     it = entries_.try_emplace(key, window, fragment).first;
     it->second.playlist_id = new_playlist_id();
+    it->second.segment_base = key.name;
   } else {
     it->second.playlist.mark_discontinuity();  // a republish continues the held playlist
   }
@@ -48,7 +99,8 @@ std::uint64_t Library::open(const hub::StreamKey& key, int window, double fragme
 }
 
 Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t publish, double duration,
-                                    std::shared_ptr<const Bytes> data, std::shared_ptr<const Bytes> init) {
+                                    std::shared_ptr<const Bytes> data, std::shared_ptr<const Bytes> init,
+                                    std::optional<std::uint64_t> sequence) {
   std::lock_guard lock(mutex_);
   const auto now = clock_();
   sweep(now);
@@ -56,23 +108,25 @@ Library::Added Library::add_segment(const hub::StreamKey& key, std::uint64_t pub
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.publish != publish) return added;
   Entry& e = it->second;
-  const std::string base = key.name + "-" + e.playlist_id + "-";
-  const auto sequence = std::to_string(e.playlist.next_sequence());
+  if (sequence) e.playlist.start_at(*sequence);
+  const std::string base = e.segment_base + "-" + e.playlist_id + "-";
+  const auto number = std::to_string(e.playlist.next_sequence());
   if (init && init != e.init) {
     // New tracks or codec configs: players must reset their decoder, as after a republish.
     if (e.init) e.playlist.mark_discontinuity();
     e.init = init;
-    e.init_uri = base + "init" + sequence + ".mp4";
+    e.init_uri = base + "init" + number + ".mp4";
     e.segments[e.init_uri] = Held{std::move(init)};
     added.init_uri = e.init_uri;
   } else if (!init) {
     e.init.reset();
     e.init_uri.clear();
   }
-  added.uri = base + sequence + (e.init ? ".m4s" : ".ts");
+  added.uri = base + number + (e.init ? ".m4s" : ".ts");
+  const auto bytes = data ? data->size() : 0;
   e.segments[added.uri] = Held{std::move(data)};
   const int target_before = e.playlist.target_duration();
-  auto gone = e.playlist.add(duration, added.uri, e.init_uri);
+  auto gone = e.playlist.add(duration, added.uri, e.init_uri, bytes);
   if (e.playlist.target_duration() > target_before) {
     spdlog::warn("hls {}: a {:.3f} s segment: key frames are further apart than hls.fragment, so the playlist's "
                  "target duration goes up to {} s (players start further behind live); set the encoder's key "

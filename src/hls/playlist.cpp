@@ -11,8 +11,8 @@ int target_seconds(double seconds) { return std::max(1, static_cast<int>(std::lr
 Playlist::Playlist(int window, double fragment)
     : window_(static_cast<std::size_t>(std::max(window, 1))), target_(target_seconds(fragment)) {}
 
-std::vector<PlaylistEntry> Playlist::add(double duration, std::string uri, std::string map_uri) {
-  PlaylistEntry e{next_sequence_++, duration, pending_discontinuity_, std::move(uri), std::move(map_uri)};
+std::vector<PlaylistEntry> Playlist::add(double duration, std::string uri, std::string map_uri, std::size_t bytes) {
+  PlaylistEntry e{next_sequence_++, duration, pending_discontinuity_, std::move(uri), std::move(map_uri), bytes};
   pending_discontinuity_ = false;
   target_ = std::max(target_, target_seconds(duration));
   entries_.push_back(std::move(e));
@@ -26,8 +26,72 @@ std::vector<PlaylistEntry> Playlist::add(double duration, std::string uri, std::
   return gone;
 }
 
+void Playlist::start_at(std::uint64_t sequence) {
+  if (next_sequence_ == 0 && entries_.empty()) next_sequence_ = sequence;
+}
+
+std::uint64_t Playlist::peak_bandwidth() const {
+  double peak = 0;
+  for (const auto& e : entries_) {
+    if (e.duration > 0) peak = std::max(peak, static_cast<double>(e.bytes) * 8 / e.duration);
+  }
+  return static_cast<std::uint64_t>(std::ceil(peak));
+}
+
 void Playlist::mark_discontinuity() {
   if (next_sequence_ > 0) pending_discontinuity_ = true;
+}
+
+namespace {
+
+void append_uri(std::string& out, std::string_view uri, std::string_view query) {
+  out += uri;
+  if (!query.empty()) {
+    out += '?';
+    out += query;
+  }
+}
+
+}  // namespace
+
+std::string render_multivariant(const Variant& variant, const std::vector<AudioRendition>& renditions,
+                                std::string_view uri_query) {
+  std::string out = "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  const bool group = !renditions.empty();
+  std::uint64_t bandwidth = variant.bandwidth, widest = 0;
+  if (group) {
+    // Without a default track of its own in the variant, the first rendition is the default.
+    bool default_given = false;
+    const auto media = [&](int track_id, std::string_view uri) {
+      out += "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Track ";
+      out += std::to_string(track_id);
+      out += default_given ? "\",DEFAULT=NO,AUTOSELECT=YES" : "\",DEFAULT=YES,AUTOSELECT=YES";
+      default_given = true;
+      if (!uri.empty()) {
+        out += ",URI=\"";
+        append_uri(out, uri, uri_query);
+        out += '"';
+      }
+      out += '\n';
+    };
+    if (variant.has_audio) media(0, {});
+    for (const auto& r : renditions) {
+      media(r.track_id, r.uri);
+      widest = std::max(widest, r.bandwidth);
+    }
+  }
+  // The variant's peak with the widest rendition a player may choose on top (RFC 8216bis 4.4.6.2).
+  out += "#EXT-X-STREAM-INF:BANDWIDTH=";
+  out += std::to_string(std::max<std::uint64_t>(bandwidth + widest, 1));
+  if (variant.width > 0 && variant.height > 0) {
+    out += ",RESOLUTION=";
+    out += std::to_string(variant.width) + "x" + std::to_string(variant.height);
+  }
+  if (group) out += ",AUDIO=\"audio\"";
+  out += '\n';
+  append_uri(out, variant.uri, uri_query);
+  out += '\n';
+  return out;
 }
 
 std::string Playlist::render(std::string_view uri_query) const {

@@ -46,13 +46,17 @@ std::optional<AccessUnit> Segmenter::convert(const media::Packet& packet) {
                                               packet.is_audio() ? packet.codec : media::Codec::none)) {
     ts = es_.convert(packet);
   }
-  const bool starts = fmp4 && (fmp4->video ? fmp4->keyframe : fmp4_source_.video().codec == media::Codec::none);
+  // The first access unit that could open a segment (AC-3 / E-AC-3 come from the TS side only).
+  const auto& first = fmp4 ? fmp4 : ts;
+  const bool has_video = fmp4_source_.video().codec != media::Codec::none || es_.video_codec() != media::Codec::none;
+  const bool starts = first && (first->video ? first->keyframe : !has_video);
   if (!starts) return ts;  // nothing opens a segment before the format is chosen
   decided_ = true;
   fmp4_mode_ = format_ == Format::fmp4 ||
                (format_ == Format::automatic && !ts_can_carry(fmp4_source_.video().codec, fmp4_source_.audio().codec));
+  const auto tracks = current_tracks();
   spdlog::info("{}: hls: {} segments ({} video, {} audio)", context_, fmp4_mode_ ? "fMP4" : "MPEG-TS",
-               media::codec_name(fmp4_source_.video().codec), media::codec_name(fmp4_source_.audio().codec));
+               media::codec_name(tracks.video), media::codec_name(tracks.audio));
   return fmp4_mode_ ? fmp4 : ts;
 }
 
@@ -73,6 +77,7 @@ void Segmenter::push(const media::Packet& packet) {
   const bool has_video = tracks.video != media::Codec::none;
   if (!open_) {
     if (has_video && !(au->video && au->keyframe)) return;  // video starts on a key frame
+    if (follow_ && !cut_requested_) return;
     open(*au);
     if (!open_) return;
   } else {
@@ -88,7 +93,7 @@ void Segmenter::push(const media::Packet& packet) {
       // A track that appeared (or a codec change) needs a new PMT: cut at the next key frame.
       cut = at_key && (fragment_done || tracks_changed);
     } else {
-      cut = fragment_done || tracks_changed;
+      cut = (follow_ ? cut_requested_ : fragment_done) || tracks_changed;
     }
     // Timestamps far out of order (a publisher reset), no key frame for very long, or a segment
     // grown huge (timestamps that never advance): cut anyway, so a segment's memory is bounded.
@@ -124,6 +129,8 @@ void Segmenter::open(const AccessUnit& au) {
     }
   }
   open_ = true;
+  cut_requested_ = false;
+  ++opened_;
   segment_bytes_ = 0;
   start_ms_ = last_ms_ = au.dts_ms;
   start_pts_ = presentation_ms(au);

@@ -43,6 +43,9 @@ std::uint8_t stream_type(media::Codec c) {
     case media::Codec::hevc: return 0x24;
     case media::Codec::aac: return 0x0f;  // ADTS
     case media::Codec::mp3: return 0x03;
+    // AC-3 and E-AC-3 as ATSC (A/52) and Apple's HLS authoring spec name them, as ffmpeg writes them.
+    case media::Codec::ac3: return 0x81;
+    case media::Codec::eac3: return 0x87;
     default: return 0;
   }
 }
@@ -104,7 +107,9 @@ void TsMuxer::write_video(Bytes& out, ByteView annexb, std::uint64_t pts, std::u
 
 void TsMuxer::write_audio(Bytes& out, ByteView frames, std::uint64_t pts) {
   const bool pcr = tracks_.video == media::Codec::none;
-  write_pes(out, audio_, 0xc0, frames, pts, pts, false, pcr, pcr, true);
+  // MPEG audio streams take stream_id 0xc0; AC-3 / E-AC-3 ride in private_stream_1.
+  const bool dolby = tracks_.audio == media::Codec::ac3 || tracks_.audio == media::Codec::eac3;
+  write_pes(out, audio_, dolby ? 0xbd : 0xc0, frames, pts, pts, false, pcr, pcr, true);
 }
 
 void TsMuxer::write_psi(Bytes& out, Pid& pid, ByteView section) {

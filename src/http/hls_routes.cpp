@@ -66,12 +66,35 @@ std::string echoed_query(std::string_view query) {
   return out;
 }
 
+namespace {
+
+constexpr const char* kPlaylistType = "application/vnd.apple.mpegurl";
+
+Reply playlist_reply(const hls::PlaylistSnapshot& snapshot, std::string_view query) {
+  Reply r;
+  r.content_type = kPlaylistType;
+  r.headers.emplace_back("Cache-Control", kPlaylistCache);
+  const auto echoed = echoed_query(query);
+  if (echoed.empty()) {
+    r.body = snapshot.text;  // shared, not copied
+  } else {
+    const auto text = snapshot.playlist.render(echoed);
+    r.body = std::make_shared<const Bytes>(text.begin(), text.end());
+  }
+  return r;
+}
+
+}  // namespace
+
 std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play_access, const config::Config& config,
                                const HlsRequest& request) {
   const auto& target = request.target;
-  if (target.segments.size() != 2) return std::nullopt;
+  // APP/STREAM.m3u8 and its segments; APP/STREAM/master.m3u8 (the multivariant playlist) and the
+  // audio renditions it lists, APP/STREAM/audioN.m3u8, with their segments beside them.
+  if (target.segments.size() != 2 && target.segments.size() != 3) return std::nullopt;
+  const bool in_stream_dir = target.segments.size() == 3;
   const auto& app_name = target.segments[0];
-  const auto& file = target.segments[1];
+  const auto& file = target.segments.back();
   const auto playlist_stream = strip_suffix(file, ".m3u8");
   // MPEG-TS segments, fMP4 fragments and their init segments.
   auto segment_file = strip_suffix(file, ".ts");
@@ -86,7 +109,8 @@ std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play
   }
   if (playlist_stream.empty() && segment_file.empty()) return std::nullopt;
 
-  const auto stream = playlist_stream.empty() ? stream_of_segment(segment_file) : playlist_stream;
+  const auto file_stream = playlist_stream.empty() ? stream_of_segment(segment_file) : playlist_stream;
+  const std::string_view stream = in_stream_dir ? std::string_view(target.segments[1]) : file_stream;
   // The playlist hands its own query on to every segment URI, so signed segment URLs verify alike.
   const auto query = common::parse_query(target.query);
   const auto admission =
@@ -101,6 +125,27 @@ std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play
     return reply;
   }
   const hub::StreamKey key{app_name, std::string(stream)};
+  // A rendition's entry is keyed STREAM/audioN in the library; usage counts on the stream.
+  const hub::StreamKey entry_key = in_stream_dir ? hub::StreamKey{app_name, key.name + "/" + std::string(file_stream)} : key;
+
+  if (in_stream_dir && file == "master.m3u8") {
+    auto text = library.multivariant(key, echoed_query(target.query));
+    if (!text) return not_found(library.starting(key) ? "no segment yet: retry" : "stream not found");
+    Reply r;
+    count_usage(r, request.usage, key, {});
+    r.content_type = kPlaylistType;
+    r.headers.emplace_back("Cache-Control", kPlaylistCache);
+    r.body = std::make_shared<const Bytes>(text->begin(), text->end());
+    return r;
+  }
+  if (in_stream_dir && !playlist_stream.empty()) {
+    // A rendition's playlist: its player is counted by the stream's own playlist, fetched too.
+    const auto snapshot = library.playlist(entry_key);
+    if (!snapshot) return not_found("rendition not found");
+    auto r = playlist_reply(*snapshot, target.query);
+    count_usage(r, request.usage, key, {});
+    return r;
+  }
 
   if (!playlist_stream.empty()) {
     const auto snapshot = library.playlist(key);
@@ -114,20 +159,11 @@ std::optional<Reply> hls_reply(hls::Library& library, const access::Access& play
     const auto played = library.note_player(
         key, session != query.end() ? "s:" + session->second
                                     : "a:" + std::string(request.peer_address) + " " + std::string(request.user_agent));
-    Reply r;
+    auto r = playlist_reply(*snapshot, target.query);
     count_usage(r, request.usage, key, played);
-    r.content_type = "application/vnd.apple.mpegurl";
-    r.headers.emplace_back("Cache-Control", kPlaylistCache);
-    const auto echoed = echoed_query(target.query);
-    if (echoed.empty()) {
-      r.body = snapshot->text;  // shared, not copied
-    } else {
-      const auto text = snapshot->playlist.render(echoed);
-      r.body = std::make_shared<const Bytes>(text.begin(), text.end());
-    }
     return r;
   }
-  auto data = library.segment(key, file);
+  auto data = library.segment(entry_key, file);
   if (!data) return not_found("segment not found");
   Reply r;
   count_usage(r, request.usage, key, {});

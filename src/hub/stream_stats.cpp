@@ -27,9 +27,30 @@ void StreamStats::add_player(PlayProtocol protocol, int delta) {
   }
 }
 
+void StreamStats::count_track_bytes(const media::Packet& packet) {
+  const bool video = packet.is_video();
+  const auto add = [&](std::uint8_t id, std::size_t n) {
+    if (id < kCountedTracks) track_bytes_[track_slot(video, id)].fetch_add(n, std::memory_order_relaxed);
+  };
+  if (!packet.multitrack) {
+    add(0, packet.body().size());
+    return;
+  }
+  const auto visit = [&](const media::TagTrack& t) {
+    add(t.track_id, t.payload.size());
+    return true;
+  };
+  if (video) {
+    media::for_each_video_track(packet.body(), visit);
+  } else {
+    media::for_each_audio_track(packet.body(), visit);
+  }
+}
+
 void StreamStats::on_packet(const media::Packet& packet) {
   const auto body = packet.body();
   if (usage_) usage_->add_bytes_in(body.size());
+  if (packet.is_video() || packet.is_audio()) count_track_bytes(packet);
   if (packet.is_video()) {
     video_bytes_.fetch_add(body.size(), std::memory_order_relaxed);
     // The frame rate is the default track's: a multitrack stream sends each frame once per track.
@@ -107,8 +128,10 @@ std::vector<StreamStats::Track> StreamStats::tracks() const {
 }
 
 StreamStats::Counters StreamStats::counters() const {
-  return {video_bytes_.load(std::memory_order_relaxed), audio_bytes_.load(std::memory_order_relaxed),
-          video_frames_.load(std::memory_order_relaxed), bytes_out_.load(std::memory_order_relaxed)};
+  Counters c{video_bytes_.load(std::memory_order_relaxed), audio_bytes_.load(std::memory_order_relaxed),
+             video_frames_.load(std::memory_order_relaxed), bytes_out_.load(std::memory_order_relaxed), {}};
+  for (std::size_t i = 0; i < c.track_bytes.size(); ++i) c.track_bytes[i] = track_bytes_[i].load(std::memory_order_relaxed);
+  return c;
 }
 
 std::optional<media::VideoInfo> StreamStats::video() const {

@@ -46,6 +46,7 @@ void classify_video(Packet& p, ByteView body) {
   p.track_config = tag.packet == TagPacket::sequence_start;
   p.codec = tag.codec;
   p.track_id = tag.track_id;
+  p.multitrack = tag.multitrack;
   p.keyframe = tag.keyframe && tag.track_id == 0;
   p.sequence_header = tag.packet == TagPacket::sequence_start && tag.track_id == 0;
   p.composition_time = tag.composition_time;
@@ -57,6 +58,7 @@ void classify_audio(Packet& p, ByteView body) {
   p.track_config = tag.packet == TagPacket::sequence_start;
   p.codec = tag.codec;
   p.track_id = tag.track_id;
+  p.multitrack = tag.multitrack;
   p.sequence_header = tag.packet == TagPacket::sequence_start && tag.track_id == 0;
 }
 

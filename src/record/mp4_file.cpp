@@ -71,7 +71,11 @@ class Mp4FileWriter : public MediaFileWriter {
     rc = avio_open(&out_.ctx->pb, path.c_str(), AVIO_FLAG_WRITE);
     if (rc < 0) throw RecordError("cannot create " + path + ": " + av_error(rc));
     AVDictionary* options = nullptr;
-    av_dict_set(&options, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
+    // AC-3 / E-AC-3: the muxer writes dac3 / dec3 from a frame, so the moov waits for the first
+    // fragment (a crash before it leaves nothing to recover, as with any file).
+    av_dict_set(&options, "movflags",
+                delay_moov_ ? "frag_keyframe+empty_moov+default_base_moof+delay_moov"
+                            : "frag_keyframe+empty_moov+default_base_moof", 0);
     av_dict_set(&options, "frag_duration", "1000000", 0);  // µs: at most a second per fragment
     rc = avformat_write_header(out_.ctx, &options);
     av_dict_free(&options);
@@ -157,9 +161,7 @@ class Mp4FileWriter : public MediaFileWriter {
 
   void add_audio(const media::Packet& packet, const std::string& log_context) {
     const auto info = media::parse_audio_sequence_header(packet);
-    // AC-3 / E-AC-3: the fragmented MP4 muxer needs a frame before it can write its header.
-    const bool refused = info && (info->codec == media::Codec::ac3 || info->codec == media::Codec::eac3);
-    if (!info || refused || media::av_codec_id(info->codec) == AV_CODEC_ID_NONE) {
+    if (!info || media::av_codec_id(info->codec) == AV_CODEC_ID_NONE) {
       spdlog::warn("{}: audio codec {} cannot be recorded in MP4; audio left out", log_context,
                    media::codec_name(packet.codec));
       return;
@@ -168,6 +170,7 @@ class Mp4FileWriter : public MediaFileWriter {
     st->time_base = kMs;
     media::set_av_audio_params(st->codecpar, *info, packet.sequence_header ? codec_payload(packet) : ByteView{});
     audio_index_ = st->index;
+    delay_moov_ = info->codec == media::Codec::ac3 || info->codec == media::Codec::eac3;
   }
 
   std::string path_;
@@ -176,6 +179,7 @@ class Mp4FileWriter : public MediaFileWriter {
   int video_index_ = -1, audio_index_ = -1;
   std::int64_t last_dts_[2] = {AV_NOPTS_VALUE, AV_NOPTS_VALUE};  // per track, in its time base
   std::int64_t audio_frame_ = 0;                     // one AAC frame in the audio time base
+  bool delay_moov_ = false;
   std::int64_t next_audio_dts_ = AV_NOPTS_VALUE;
   std::uint64_t bytes_ = 0;
 };

@@ -96,7 +96,12 @@ def _fourcc(track):
 def sequence_config(track):
     """The SequenceStart payload: the record as the MP4 box holds it (vpcC with its version and
     flags, as ffmpeg's FLV muxer sends it), for Opus the OpusHead built from dOps, for FLAC the
-    "fLaC" signature and the metadata blocks (STREAMINFO first) of dfLa."""
+    "fLaC" signature and the metadata blocks (STREAMINFO first) of dfLa, for AAC the
+    AudioSpecificConfig; None for AC-3 / E-AC-3, whose frames describe themselves."""
+    if track.sample_entry in ("ac-3", "ec-3"):
+        return None
+    if track.sample_entry == "mp4a":
+        return mp4samples.esds_audio_specific_config(track.config)
     if track.sample_entry == "Opus":
         return mp4samples.opus_head(track.config)
     if track.sample_entry == "fLaC":
@@ -118,7 +123,7 @@ def single_track_tags(video=None, audio=None, mod_ex_every=0):
     tags = []
     if video is not None:
         tags.append((VIDEO, 0, video_tag(_fourcc(video), SEQUENCE_START, sequence_config(video))))
-    if audio is not None:
+    if audio is not None and sequence_config(audio) is not None:
         tags.append((AUDIO, 0, audio_tag(_fourcc(audio), SEQUENCE_START, sequence_config(audio))))
     frames = []
     for n, (dts, cts, key, data) in enumerate(video.samples if video else []):
@@ -160,6 +165,21 @@ def multitrack_tags(video0, video1, audio, video_layout=ONE_TRACK):
         frames.append((AUDIO, dts, multitrack_tag(AUDIO, MANY_TRACKS, CODED_FRAMES, [(0, opus, data), (1, opus, data)])))
     frames.sort(key=lambda t: (t[1], t[0]))
     return tags + frames
+
+
+def multitrack_audio_tags(video, audios):
+    """Plain tags for VIDEO and audio tracks 0, 1, ... (AUDIOS, each with its own codec and frame
+    timing) as OneTrack Multitrack tags: SequenceStarts first, then every frame by decode time."""
+    tags = single_track_tags(video)
+    configs, frames = tags[:1], tags[1:]
+    for track_id, audio in enumerate(audios):
+        fourcc, config = _fourcc(audio), sequence_config(audio)
+        if config is not None:
+            configs.append((AUDIO, 0, multitrack_tag(AUDIO, ONE_TRACK, SEQUENCE_START, [(track_id, fourcc, config)])))
+        for dts, _, _, data in audio.samples:
+            frames.append((AUDIO, dts, multitrack_tag(AUDIO, ONE_TRACK, CODED_FRAMES, [(track_id, fourcc, data)])))
+    frames.sort(key=lambda t: (t[1], t[0]))
+    return configs + frames
 
 
 # ---------------------------------------------------------------- sending

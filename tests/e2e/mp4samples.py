@@ -132,3 +132,29 @@ def opus_head(dops):
     version, channels, pre_skip, rate, gain, family = struct.unpack(">BBHIhB", dops[:11])
     head = b"OpusHead" + struct.pack("<BBHIhB", 1, channels, pre_skip, rate, gain, family)
     return head + dops[11:]  # the channel mapping table, when family != 0, is laid out alike
+
+
+def esds_audio_specific_config(esds):
+    """The AudioSpecificConfig (DecoderSpecificInfo, tag 5) inside an MP4 esds box's descriptors."""
+    pos = 4  # version and flags
+    while pos < len(esds):
+        tag = esds[pos]
+        pos += 1
+        size = 0
+        while True:  # expandable size: 7 bits a byte
+            b = esds[pos]
+            pos += 1
+            size = size << 7 | (b & 0x7F)
+            if not b & 0x80:
+                break
+        if tag == 3:    # ES_Descriptor: ES_ID, flags, then its children
+            flags = esds[pos + 2]
+            pos += 3 + (2 if flags & 0x80 else 0) + (1 + esds[pos + 3] if flags & 0x40 else 0) \
+                + (2 if flags & 0x20 else 0)
+        elif tag == 4:  # DecoderConfigDescriptor: 13 bytes of fields, then its children
+            pos += 13
+        elif tag == 5:
+            return esds[pos:pos + size]
+        else:
+            pos += size
+    raise ValueError("esds without a DecoderSpecificInfo")

@@ -71,6 +71,9 @@ def test_stream_stats_show_the_real_stream(server, clients):
     assert "liveorigin_streams 1" in text
     assert 'liveorigin_players{protocol="flv"} 1' in text
     assert "liveorigin_bytes_in_total" in text and "liveorigin_connections" in text
+    # Per stream, labelled with the default tracks' codecs; no track series for a plain stream.
+    assert 'liveorigin_stream_bytes_in_total{app="live",stream="cam",video_codec="h264",audio_codec="aac"} ' in text
+    assert "liveorigin_stream_track_bytes_in_total{" not in text
     flv.close()
     rtmp_player.cleanup()
     deadline = time.monotonic() + 10

@@ -11,6 +11,7 @@ import pytest
 
 import apiclient
 import testmedia
+from ertmp_publisher import ErtmpPublisher, single_track_tags, video_track
 from harness import FFMPEG, HOST, http_get, wait_live, wait_offline
 
 CHROMIUM = shutil.which("chromium")
@@ -284,3 +285,26 @@ def test_pages_are_cached_compressed_and_locked_down(server):
     status, _, _ = fetch(server.api_port, "/console/console.js")  # no token needed
     assert status == 200
     assert apiclient.call(server, "GET", "/api/v1/stats", token=None)[0] == 401
+
+
+def test_player_page_plays_enhanced_flv_av1(browser, server):
+    """An independent reader of enhanced FLV: mpegts.js (the player page's FLV player) demuxes the
+    av01 tags as liveorigin sends them over HTTP-FLV, and Chromium decodes the AV1 frames. Encoded
+    by libaom: mpegts.js 1.8.2 fails on SVT-AV1's frames ("ExpGolomb: readBits() bits exceeded max
+    32bits" in its frame header parser), which ffmpeg decodes from our HLS and MP4 alike."""
+    tags = single_track_tags(video_track(testmedia.media_path("av1-aom.mp4")))
+    length = testmedia.ERTMP_DURATION_S * 1000
+    # Six loops of the 10 s clip, timestamps running on: time for the page to load and play.
+    looped = tags + [(t, ts + n * length, body) for n in range(1, 6) for t, ts, body in tags[1:]]
+    pub = ErtmpPublisher(HOST, server.rtmp_port, "av1", looped).start()
+    try:
+        wait_live(server, "av1")
+        browser.get(page_url(server, "/play/live/av1"))
+        state = wait_playing(browser, 30)
+        assert (state["w"], state["h"]) == (320, 240), state
+        frames = browser.execute_script(
+            "return document.getElementById('video').getVideoPlaybackQuality().totalVideoFrames")
+        assert frames > 0, state
+        assert state["status"]["proto"] == "flv", state
+    finally:
+        pub.close()

@@ -10,8 +10,8 @@ import pytest
 import testmedia
 from apiclient import call, data
 from ertmp_publisher import (AUDIO, MANY_TRACKS, MANY_TRACKS_MANY_CODECS, ONE_TRACK, SEQUENCE_START,
-                             VIDEO, ErtmpPublisher, audio_tag, audio_track, multitrack_tag,
-                             multitrack_tags, single_track_tags, video_tag, video_track)
+                             VIDEO, ErtmpPublisher, audio_tag, audio_track, multitrack_audio_tags,
+                             multitrack_tag, multitrack_tags, single_track_tags, video_tag, video_track)
 from flvstream import FlvClient
 from harness import HOST, wait_live
 from rtmpraw import RtmpClient
@@ -146,6 +146,22 @@ def test_multitrack_stream(server, layout):
         assert set(tracks) == {("video", 0), ("video", 1), ("audio", 0), ("audio", 1)}, s["tracks"]
         assert tracks[("video", 1)]["codec"] == "av1" and tracks[("video", 1)]["width"] == 320
         assert tracks[("audio", 1)]["codec"] == "opus" and tracks[("audio", 1)]["channels"] == 2
+
+        # Per-track bytes and rates: each track's own payloads (the two audio tracks carry the same
+        # Opus packets, so their counts are equal); the rates once the API has two samples.
+        s = stream_info(server, "multi", lambda s: all(t["kbps"] > 0 for t in s["tracks"]))
+        tracks = {(t["type"], t["id"]): t for t in s["tracks"]}
+        sent_v1 = sum(len(d) for _, _, _, d in av1.samples)
+        assert 0 < tracks[("video", 1)]["bytes"] <= sent_v1 + len(av1.config), tracks
+        assert tracks[("audio", 0)]["bytes"] > 0 and tracks[("audio", 0)]["bytes"] == tracks[("audio", 1)]["bytes"]
+        assert 20 < tracks[("audio", 0)]["kbps"] < 150, tracks  # 64 kbit/s Opus
+        status, text = call(server, "GET", "/metrics")
+        assert status == 200
+        assert 'liveorigin_stream_bytes_in_total{app="live",stream="multi",video_codec="hevc",audio_codec="opus"} ' in text
+        track_lines = [line for line in text.splitlines() if line.startswith("liveorigin_stream_track_bytes_in_total{")]
+        assert len(track_lines) == 4, track_lines
+        assert any('type="video",track="1",codec="av1"} ' in line and int(line.split()[-1]) > 0
+                   for line in track_lines), track_lines
     finally:
         pub.close()
 
@@ -369,3 +385,114 @@ def test_hls_format_fmp4_carries_hevc_as_hvc1(servers, tmp_path):
         assert abs(float(probe["format"]["duration"]) - 2.0) < 0.2, probe["format"]
     finally:
         pub.close()
+
+
+def audio_streams(probe):
+    return [(s["codec_name"], int(s["sample_rate"]), s["channels"]) for s in probe["streams"]
+            if s["codec_type"] == "audio"]
+
+
+def test_hls_lists_the_other_audio_tracks_as_renditions(servers, tmp_path):
+    server = servers.start({"apps": {"live": {"hls": {"path": str(tmp_path / "hls")}}}})
+    # Track 0 (AAC mono 44.1 kHz) plays with the video in live/mt.m3u8; track 1 (Opus, stereo
+    # 48 kHz) is a rendition of its own in fMP4 (MPEG-TS cannot carry Opus).
+    # Track 2 (AC-3) is a rendition in MPEG-TS.
+    tags = multitrack_audio_tags(video_track(media("hevc.mp4")), [audio_track(media("aac.mp4")),
+                                 audio_track(media("opus.mp4")), audio_track(media("ac3.mp4"))])
+    pub = publish(server, "mt", tags)
+    try:
+        main = wait_playlist(server, "mt", 3)
+        deadline = time.monotonic() + 15
+        while True:
+            status, headers, body = get(server, "/live/mt/master.m3u8?txSecret=x&other=y")
+            if status == 200 and b"audio2.m3u8" in body or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert status == 200 and headers["content-type"] == "application/vnd.apple.mpegurl", (status, body)
+        lines = body.decode().splitlines()
+        assert lines[0] == "#EXTM3U", lines
+        assert '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Track 0",DEFAULT=YES,AUTOSELECT=YES' in lines
+        assert ('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Track 1",DEFAULT=NO,AUTOSELECT=YES,'
+                'URI="audio1.m3u8?txSecret=x"') in lines, lines
+        inf = next(line for line in lines if line.startswith("#EXT-X-STREAM-INF:"))
+        assert 'RESOLUTION=320x240' in inf and 'AUDIO="audio"' in inf, inf
+        assert int(inf.split("BANDWIDTH=")[1].split(",")[0]) > 64000, inf
+        assert lines[lines.index(inf) + 1] == "../mt.m3u8?txSecret=x", lines
+
+        # The rendition's playlist: fMP4 segments cut where the stream's are, numbered alike.
+        rendition = wait_playlist(server, "mt/audio1", 2)
+        text = get(server, "/live/mt/audio1.m3u8")[2].decode()
+        assert "#EXT-X-MAP:URI=" in text and all(u.startswith("audio1-") and u.endswith(".m4s")
+                                                 for _, u, _ in rendition["segments"]), text
+        for duration, _, _ in rendition["segments"][:-1]:
+            assert abs(duration - 2.0) < 0.1, text
+        main = wait_playlist(server, "mt", 3)
+        main_numbers = range(main["sequence"], main["sequence"] + len(main["segments"]))
+        last = rendition["sequence"] + len(rendition["segments"]) - 1
+        assert last in main_numbers or last + 1 in main_numbers, (main, rendition)
+
+        # Independent readers: ffprobe reads each playlist and finds the track's own audio.
+        base = f"http://{HOST}:{server.http_port}/live"
+        assert audio_streams(probe_url(f"{base}/mt/audio1.m3u8")) == [("opus", 48000, 2)]
+        assert audio_streams(probe_url(f"{base}/mt/audio2.m3u8")) == [("ac3", 48000, 2)]
+        assert get(server, "/live/mt/audio2.m3u8")[2].decode().count(".ts\n") >= 1
+        probe = probe_url(f"{base}/mt.m3u8")
+        assert audio_streams(probe) == [("aac", 44100, 1)], probe["streams"]
+        assert [s["codec_name"] for s in probe["streams"] if s["codec_type"] == "video"] == ["hevc"]
+        # Through the multivariant playlist ffmpeg's HLS reader opens the variant and the rendition.
+        probe = probe_url(f"{base}/mt/master.m3u8")
+        assert sorted(audio_streams(probe)) == [("aac", 44100, 1), ("ac3", 48000, 2), ("opus", 48000, 2)], \
+            probe["streams"]
+        res = subprocess.run(["ffmpeg", "-v", "error", "-i", f"{base}/mt/audio1.m3u8", "-t", "3", "-f", "null", "-"],
+                             capture_output=True, text=True, timeout=90)
+        assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-2000:]
+        # hls.path: the same files under APP/STREAM/ beside APP/STREAM.m3u8.
+        on_disk = tmp_path / "hls" / "live"
+        assert (on_disk / "mt.m3u8").is_file() and (on_disk / "mt" / "master.m3u8").is_file()
+        disk_rendition = (on_disk / "mt" / "audio1.m3u8").read_text()
+        assert "#EXT-X-MAP" in disk_rendition and any((on_disk / "mt").glob("audio1-*.m4s")), disk_rendition
+    finally:
+        pub.close()
+
+
+def pmt_stream_types(ts):
+    """The stream types a segment's PMT (PID 0x1000) announces."""
+    for i in range(0, len(ts) - 187, 188):
+        p = ts[i:i + 188]
+        if ((p[1] & 0x1F) << 8 | p[2]) == 0x1000 and p[1] & 0x40:
+            sec = p[5:]
+            end = 3 + ((sec[1] & 0x0F) << 8 | sec[2]) - 4
+            pos, types = 12 + ((sec[10] & 0x0F) << 8 | sec[11]), []
+            while pos < end:
+                types.append(sec[pos])
+                pos += 5 + ((sec[pos + 3] & 0x0F) << 8 | sec[pos + 4])
+            return types
+    raise AssertionError("no PMT in the segment")
+
+
+@pytest.mark.parametrize("codec,fourcc,stream_type", [("ac3", "ac-3", 0x81), ("eac3", "ec-3", 0x87)])
+def test_ac3_and_eac3_go_to_hls_ts_and_mp4_recordings(servers, codec, fourcc, stream_type):
+    server = servers.start({"apps": {"live": {"record": {"enabled": True, "format": "mp4"}}}})
+    tags = single_track_tags(video_track(media("hevc.mp4")), audio_track(media(f"{codec}.mp4")))
+    pub = publish(server, codec, tags)
+    try:
+        pl = wait_playlist(server, codec, 2)
+        assert all(uri.endswith(".ts") for _, uri, _ in pl["segments"]), pl
+        assert pmt_stream_types(get(server, f"/live/{pl['segments'][0][1]}")[2]) == [0x24, stream_type]
+        probe = probe_url(hls_url(server, codec))
+        assert audio_streams(probe) == [(codec, 48000, 2)], probe["streams"]
+        res = subprocess.run(["ffmpeg", "-v", "error", "-i", hls_url(server, codec), "-t", "3", "-f", "null", "-"],
+                             capture_output=True, text=True, timeout=90)
+        assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-2000:]
+        s = stream_info(server, codec, lambda s: s["audio"])
+        assert (s["audio"]["codec"], s["audio"]["sample_rate"], s["audio"]["channels"]) == (codec, 48000, 2), s
+    finally:
+        pub.close()
+    path = landed(server, codec, "mp4")
+    probe = probe_file(path)
+    a = [s for s in probe["streams"] if s["codec_type"] == "audio"][0]
+    assert (a["codec_name"], a["codec_tag_string"], int(a["sample_rate"]), a["channels"]) == (codec, fourcc, 48000, 2), a
+    assert float(probe["format"]["duration"]) > 3.0, probe["format"]
+    res = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"], capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-2000:]

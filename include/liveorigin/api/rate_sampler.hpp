@@ -3,6 +3,7 @@
 // per-packet path stays a few relaxed atomic adds.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -20,6 +21,7 @@ class RateSampler {
 
   struct StreamRates {
     double video_kbps = 0, audio_kbps = 0, fps = 0;
+    std::array<double, 2 * hub::StreamStats::kCountedTracks> track_kbps{};  // as Counters::track_bytes
   };
 
   explicit RateSampler(std::chrono::milliseconds window = std::chrono::seconds(5)) : window_(window) {}
@@ -36,7 +38,8 @@ class RateSampler {
  private:
   struct Sample {
     TimePoint at;
-    std::uint64_t values[3];  // streams: video bytes, audio bytes, video frames; server: in, out
+    // streams: video bytes, audio bytes, video frames, then the tracks' bytes; server: in, out
+    std::array<std::uint64_t, 3 + 2 * hub::StreamStats::kCountedTracks> values{};
   };
   struct Window {
     std::weak_ptr<const hub::StreamStats> stats;  // tells a republish (new stats) from the same publish

@@ -1,5 +1,5 @@
 // FLV payloads → MPEG-TS elementary streams: H.264/HEVC from length-prefixed NAL units to Annex B
-// (AUD first, parameter sets before each key frame), AAC raw frames to ADTS, MP3 as it is.
+// (AUD first, parameter sets before each key frame), AAC raw frames to ADTS, MP3, AC-3 and E-AC-3 as they are.
 // Codecs MPEG-TS/HLS cannot carry here (Opus, AV1, VP9, ...) are skipped with one log line.
 #pragma once
 
@@ -29,7 +29,7 @@ class ElementaryStreams {
   // and malformed payloads (logged once per kind). Never throws.
   std::optional<AccessUnit> convert(const media::Packet& packet);
 
-  // The tracks usable so far: none until a usable sequence header (or, for MP3, a frame) arrived.
+  // The tracks usable so far: none until a usable sequence header (or, for MP3, AC-3, E-AC-3, a frame) arrived.
   media::Codec video_codec() const { return video_codec_; }
   media::Codec audio_codec() const { return audio_codec_; }
 

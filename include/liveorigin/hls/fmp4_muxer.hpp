@@ -40,7 +40,7 @@ class Fmp4Source {
   Fmp4Track video_, audio_;
 };
 
-// Whether MPEG-TS can carry these codecs (H.264, HEVC, AAC, MP3; none means absent).
+// Whether MPEG-TS can carry these codecs (H.264, HEVC, AAC, MP3, AC-3, E-AC-3; none means absent).
 bool ts_can_carry(media::Codec video, media::Codec audio);
 
 class Fmp4Muxer {

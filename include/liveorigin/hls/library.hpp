@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,16 @@ class Library {
   // Segmenter side. A publish begins: the stream's playlist continues (with a discontinuity)
   // when it is still held, else a new one starts. Returns an id for this publish.
   std::uint64_t open(const hub::StreamKey& key, int window, double fragment);
+  // The same for the media playlist of audio track `track_id` of the stream `main`, an audio
+  // rendition of its multivariant playlist: kept under rendition_key(main, track_id), its
+  // segments named audioN-ID-SEQ beside its playlist (APP/STREAM/audioN.m3u8).
+  std::uint64_t open_rendition(const hub::StreamKey& main, int track_id, int window, double fragment);
+  static hub::StreamKey rendition_key(const hub::StreamKey& main, int track_id);
+  // The sequence number the stream's next segment gets (0 when unknown).
+  std::uint64_t next_sequence(const hub::StreamKey& key);
+  // What the multivariant playlist says of the stream's own media playlist (its picture size and
+  // whether it carries audio); set by the main output as it learns it.
+  void describe(const hub::StreamKey& key, std::uint64_t publish, int width, int height, bool has_audio);
   // Whether a publish beginning now would continue the stream's playlist.
   bool holds(const hub::StreamKey& key);
 
@@ -51,14 +62,20 @@ class Library {
   // Publishes a finished segment and the playlist that lists it. Nothing happens (empty uri)
   // when `publish` is no longer the stream's current publish. With `init` (fMP4) the segment is a
   // fragment of that init segment: a new init is listed (#EXT-X-MAP) and served as well.
+  // `sequence`, when set, numbers a rendition's first segment as the main playlist's of that time.
   Added add_segment(const hub::StreamKey& key, std::uint64_t publish, double duration,
-                    std::shared_ptr<const Bytes> data, std::shared_ptr<const Bytes> init = nullptr);
+                    std::shared_ptr<const Bytes> data, std::shared_ptr<const Bytes> init = nullptr,
+                    std::optional<std::uint64_t> sequence = std::nullopt);
   // The publish ended: the playlist stays served kOfflineTargets target durations. False (and
   // nothing changes) when a newer publish of the stream has taken over.
   bool close(const hub::StreamKey& key, std::uint64_t publish);
 
   // HTTP side. nullptr when the stream is unknown, expired or has no segment yet.
   std::shared_ptr<const PlaylistSnapshot> playlist(const hub::StreamKey& key);
+  // The multivariant playlist (APP/STREAM/master.m3u8): the stream's playlist as its one variant,
+  // the audio renditions that have segments; uri_query as for Playlist::render. nullopt when the
+  // stream has no playlist.
+  std::optional<std::string> multivariant(const hub::StreamKey& key, std::string_view uri_query = {});
   // Publishing, but its first segment is not finished yet (the first fragment of a stream).
   bool starting(const hub::StreamKey& key);
   // A listed segment, or one that left the playlist less than a window's duration ago.
@@ -84,6 +101,10 @@ class Library {
     Entry(int window, double fragment) : playlist(window, fragment) {}
     std::uint64_t publish = 0;  // 0 while offline
     std::string playlist_id;    // in segment names, so two playlists never share a URL
+    std::string segment_base;   // segments are named BASE-ID-SEQ: the stream's name, or audioN
+    int rendition_track = -1;   // an audio rendition's track id; -1 for a stream's own playlist
+    int width = 0, height = 0;  // the stream's own playlist: as describe() said
+    bool has_audio = false;
     Playlist playlist;
     std::shared_ptr<const PlaylistSnapshot> snapshot;
     std::unordered_map<std::string, Held> segments;  // init segments too

@@ -42,6 +42,12 @@ class Segmenter {
             Clock clock = [] { return std::chrono::steady_clock::now(); }, Format format = Format::automatic);
 
   void push(const media::Packet& packet);
+  // An audio rendition's segmenter cuts where the stream's own playlist does, not by time: it
+  // opens and cuts only at the first packet after each cut_next().
+  void follow_cuts() { follow_ = true; }
+  void cut_next() { cut_requested_ = true; }
+  // Segments opened so far (the owner tells its renditions when this changes).
+  std::uint64_t opened() const { return opened_; }
   // The stream ended: hands out the open segment, if any.
   void finish();
 
@@ -59,6 +65,9 @@ class Segmenter {
   Sink sink_;
   Clock clock_;
   Format format_;
+  bool follow_ = false;
+  bool cut_requested_ = false;
+  std::uint64_t opened_ = 0;
   bool decided_ = false;  // the format of this publish is chosen (at the first segment)
   bool fmp4_mode_ = false;
   ElementaryStreams es_;

@@ -11,7 +11,7 @@ namespace liveorigin::hls {
 
 inline constexpr std::size_t kTsPacketSize = 188;
 
-// The tracks a segment's PMT announces. video: h264 | hevc | none; audio: aac | mp3 | none.
+// The tracks a segment's PMT announces. video: h264 | hevc | none; audio: aac | mp3 | ac3 | eac3 | none.
 struct TsTracks {
   media::Codec video = media::Codec::none;
   media::Codec audio = media::Codec::none;

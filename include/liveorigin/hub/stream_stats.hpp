@@ -26,9 +26,16 @@ class StreamStats {
   // usage: the stream's billing counters (hub::UsageMeter); null counts nothing there.
   explicit StreamStats(std::shared_ptr<StreamUsage> usage = nullptr) : usage_(std::move(usage)) {}
 
+  // Bytes are counted per track for track ids below this (a track's payload in a Multitrack tag;
+  // a whole plain tag counts for track 0).
+  static constexpr std::size_t kCountedTracks = 8;
+
   struct Counters {
     std::uint64_t video_bytes = 0, audio_bytes = 0, video_frames = 0, bytes_out = 0;
+    // Bytes per track: video tracks 0..kCountedTracks-1, then audio tracks.
+    std::array<std::uint64_t, 2 * kCountedTracks> track_bytes{};
   };
+  static constexpr std::size_t track_slot(bool video, std::uint8_t id) { return (video ? 0 : kCountedTracks) + id; }
 
   // On the publisher's loop, for every packet. Sequence headers (rare) are parsed here.
   void on_packet(const media::Packet& packet);
@@ -59,6 +66,8 @@ class StreamStats {
  private:
   std::atomic<std::uint64_t> video_bytes_{0}, audio_bytes_{0}, video_frames_{0}, bytes_out_{0};
   std::array<std::atomic<int>, kPlayProtocols> players_{};
+  std::array<std::atomic<std::uint64_t>, 2 * kCountedTracks> track_bytes_{};
+  void count_track_bytes(const media::Packet& packet);
   void read_video_tracks(const media::Packet& packet);
   void read_audio_tracks(const media::Packet& packet);
   Track& track(std::uint8_t id, bool video);  // under info_mutex_

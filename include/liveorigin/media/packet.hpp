@@ -36,6 +36,7 @@ struct Packet {
   std::int32_t composition_time = 0;   // video: presentation - decode time, ms
   Codec codec = Codec::none;
   std::uint8_t track_id = 0;           // enhanced RTMP multitrack: the (first) track; 0 otherwise
+  bool multitrack = false;             // an enhanced Multitrack tag (one or more tracks)
   // A video key frame of the default track (track 0): where players and segments may start. Audio,
   // data and other tracks' key frames: false.
   bool keyframe = false;

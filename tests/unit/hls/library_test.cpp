@@ -172,4 +172,40 @@ TEST(HlsLibrary, TrackedPlayersAreBoundedPerStreamAndStaleOnesMakeRoom) {
 }
 
 }  // namespace
+// An audio rendition lives under STREAM/audioN, names its segments audioN-..., starts at the
+// sequence number the stream's playlist had when it started, and shows in the multivariant
+// playlist once it has a segment.
+TEST(HlsLibrary, AudioRenditionsAndTheMultivariantPlaylist) {
+  FakeClock clock;
+  Library lib(clock.fn());
+  const auto pub = lib.open(kKey, 3, 2);
+  EXPECT_FALSE(lib.multivariant(kKey));  // no segment yet
+  lib.add_segment(kKey, pub, 2.0, data(1));
+  lib.add_segment(kKey, pub, 2.0, data(2));
+  lib.describe(kKey, pub, 640, 360, true);
+  const auto rpub = lib.open_rendition(kKey, 1, 3, 2);
+  const auto rkey = Library::rendition_key(kKey, 1);
+  EXPECT_EQ(rkey.name, "s/audio1");
+  auto mv = *lib.multivariant(kKey);
+  EXPECT_EQ(mv.find("#EXT-X-MEDIA"), std::string::npos) << mv;  // the rendition has no segment yet
+  EXPECT_NE(mv.find("RESOLUTION=640x360\n../s.m3u8\n"), std::string::npos) << mv;
+
+  const auto added = lib.add_segment(rkey, rpub, 2.0, data(3), nullptr, lib.next_sequence(kKey));
+  EXPECT_TRUE(added.uri.starts_with("audio1-")) << added.uri;
+  EXPECT_TRUE(added.uri.ends_with("-2.ts")) << added.uri;  // numbered as the stream's third segment
+  EXPECT_EQ(lib.segment(rkey, added.uri), lib.segment(rkey, added.uri));
+  EXPECT_NE(lib.segment(rkey, added.uri), nullptr);
+  EXPECT_EQ(lib.segment(kKey, added.uri), nullptr);
+  EXPECT_NE(text(*lib.playlist(rkey)).find("#EXT-X-MEDIA-SEQUENCE:2\n"), std::string::npos);
+  // A stream whose name sorts between "s" and "s/audio1" does not hide the rendition.
+  lib.open({"live", "s-x"}, 3, 2);
+  mv = *lib.multivariant(kKey, "txSecret=z");
+  EXPECT_NE(mv.find("NAME=\"Track 0\",DEFAULT=YES,AUTOSELECT=YES\n"), std::string::npos) << mv;
+  EXPECT_NE(mv.find("NAME=\"Track 1\",DEFAULT=NO,AUTOSELECT=YES,URI=\"audio1.m3u8?txSecret=z\""), std::string::npos)
+      << mv;
+  lib.close(rkey, rpub);
+  clock.now += 10s;
+  EXPECT_EQ(lib.multivariant(kKey)->find("#EXT-X-MEDIA"), std::string::npos);  // gone once offline
+}
+
 }  // namespace liveorigin::hls

@@ -65,4 +65,33 @@ TEST(Playlist, QueryRidesOnEverySegmentUri) {
 }
 
 }  // namespace
+// The default audio rides in the variant (a rendition without URI, DEFAULT=YES); the other
+// tracks are renditions of the group with their own playlists; BANDWIDTH counts the widest.
+TEST(Playlist, MultivariantListsTheAudioRenditions) {
+  const auto text = render_multivariant({"../s.m3u8", 1000000, 320, 240, true},
+                                        {{1, "audio1.m3u8", 64000}, {2, "audio2.m3u8", 128000}}, "txSecret=a");
+  EXPECT_EQ(text,
+            "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Track 0\",DEFAULT=YES,AUTOSELECT=YES\n"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Track 1\",DEFAULT=NO,AUTOSELECT=YES,"
+            "URI=\"audio1.m3u8?txSecret=a\"\n"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Track 2\",DEFAULT=NO,AUTOSELECT=YES,"
+            "URI=\"audio2.m3u8?txSecret=a\"\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=1128000,RESOLUTION=320x240,AUDIO=\"audio\"\n"
+            "../s.m3u8?txSecret=a\n");
+  // No audio of its own: the first rendition is the default. No renditions: no group.
+  const auto video_only = render_multivariant({"../s.m3u8", 1000, 0, 0, false}, {{1, "audio1.m3u8", 10}});
+  EXPECT_NE(video_only.find("NAME=\"Track 1\",DEFAULT=YES,AUTOSELECT=YES,URI=\"audio1.m3u8\""), std::string::npos)
+      << video_only;
+  EXPECT_EQ(render_multivariant({"../s.m3u8", 1000, 0, 0, true}, {}),
+            "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-STREAM-INF:BANDWIDTH=1000\n../s.m3u8\n");
+}
+
+TEST(Playlist, PeakBandwidthIsTheFastestSegment) {
+  Playlist p(3, 2);
+  p.add(2.0, "a", {}, 250000);
+  p.add(1.0, "b", {}, 200000);
+  EXPECT_EQ(p.peak_bandwidth(), 1600000u);
+}
+
 }  // namespace liveorigin::hls

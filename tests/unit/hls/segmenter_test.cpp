@@ -171,6 +171,28 @@ TEST(Segmenter, AudioOnlyIsCutByTime) {
   }
 }
 
+// An audio rendition cuts where it is told (the stream's own playlist cut), not by time, and
+// opens nothing before the first cut.
+TEST(Segmenter, ARenditionCutsOnlyWhenTold) {
+  Collect c;
+  auto s = c.make(2);
+  s.follow_cuts();
+  s.push(*aac_header());
+  std::uint32_t t = 0;
+  for (; t < 1000; t += 23) s.push(*aac_frame(t));
+  EXPECT_EQ(s.opened(), 0u);  // no cut yet: nothing opened
+  s.cut_next();
+  for (; t < 6000; t += 23) s.push(*aac_frame(t));  // past the fragment: still one segment
+  EXPECT_EQ(s.opened(), 1u);
+  EXPECT_TRUE(c.segments.empty());
+  s.cut_next();
+  s.push(*aac_frame(t));
+  ASSERT_EQ(c.segments.size(), 1u);
+  EXPECT_EQ(c.segments[0].start_ms, 1012u);  // the first frame after the first cut
+  EXPECT_NEAR(c.segments[0].duration, 5.0, 0.03);
+  EXPECT_EQ(s.opened(), 2u);
+}
+
 // hls.format ts: a track MPEG-TS cannot carry is left out (auto would take fMP4 for it).
 TEST(Segmenter, AudioTsCannotCarryIsSkippedNotFatal) {
   Collect c;
