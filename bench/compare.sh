@@ -47,6 +47,9 @@
 # liveorigin-https (HTTPS-FLV) use liveorigin's own TLS (`server.tls`, a self-signed ECDSA P-256
 # certificate made in $OUT/tls); nginx-rtmps is nginx's `stream` module terminating TLS in front of
 # nginx-rtmp, two processes on the server's core, the CPU and memory of both counted.
+# liveorigin-edge: the stream is owned by another node (docs/cluster.md, "Edge pull"): redis-server
+# and the owner liveorigin run on the generator's core, ffmpeg publishes to the owner, and the
+# measured node — pinned like the others, workers: 1 — pulls the stream and serves the players.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -174,6 +177,7 @@ wait_quiet() {  # until the 1-min load is below MAX_LOAD and the machine is idle
 
 SERVER_PID=     # the server's main process
 SERVER_PIDS=    # all its processes, comma-separated (nginx-rtmps: the TLS proxy too)
+EXTRA_PIDS=     # processes a server kind runs beside it (liveorigin-edge: redis, the owner, the publisher)
 stop_server() {
   local pid
   for pid in ${SERVER_PIDS//,/ }; do
@@ -182,7 +186,11 @@ stop_server() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  SERVER_PID= SERVER_PIDS=
+  for pid in ${EXTRA_PIDS:-}; do  # what a server kind runs beside the measured server
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  SERVER_PID= SERVER_PIDS= EXTRA_PIDS=
   [[ -z ${HLS_DIR:-} ]] || rm -rf "$HLS_DIR"
   HLS_DIR=
 }
@@ -217,6 +225,7 @@ start_server() {
     liveorigin-https*) ARGS+=(--tls --https 127.0.0.1:$TLS_PORT) ;;
   esac
   case $name in
+    liveorigin-edge*) start_edge "$dir" ;;
     liveorigin-*)
       local hls=false write_interval="" workers=1 cpus=$SERVER_CPU
       [[ $name == *-x2* ]] && { workers=2; cpus="$SERVER_CPU,$GEN_CPU"; }
@@ -301,8 +310,48 @@ $http" >"$dir/nginx.conf"
   [[ -n $SERVER_PIDS ]] || SERVER_PIDS=$SERVER_PID
 }
 
+# liveorigin-edge: redis-server, the owner node (both on GEN_CPU), ffmpeg publishing to the owner, and
+# the measured node on SERVER_CPU (SERVER_PID), which pulls the stream for the generator's players.
+start_edge() {
+  local dir=$1 redis_port owner_rtmp owner_http role rtmp http cpu
+  redis_port=$(free_port); owner_rtmp=$(free_port); owner_http=$(free_port)
+  "${RUN[@]}" "$GEN_CPU" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+    >"$dir/redis.log" 2>&1 &
+  EXTRA_PIDS=$!
+  wait_port "$redis_port"
+  for role in owner edge; do
+    rtmp=$RTMP_PORT http=$HTTP_PORT cpu=$SERVER_CPU
+    [[ $role == owner ]] && { rtmp=$owner_rtmp; http=$owner_http; cpu=$GEN_CPU; }
+    cat >"$dir/$role.yaml" <<EOF
+server:
+  rtmp: { listen: "127.0.0.1:$rtmp" }
+  http: { listen: "127.0.0.1:$http" }
+  api: { listen: "127.0.0.1:$(free_port)", token: "bench" }
+  data_dir: $dir/$role-data
+  workers: 1
+apps:
+  live:
+    hls: { enabled: false }
+limits: { max_connections: 30000, max_connections_per_ip: 30000 }
+cluster: { redis: "redis://127.0.0.1:$redis_port/0", node_id: "$role" }
+log: { level: warn }
+EOF
+    "${RUN[@]}" "$cpu" "$LIVEORIGIN" -c "$dir/$role.yaml" >"$dir/$role.log" 2>&1 &
+    if [[ $role == owner ]]; then EXTRA_PIDS+=" $!"; else SERVER_PID=$!; fi
+    wait_port "$rtmp"; wait_port "$http"
+  done
+  "${RUN[@]}" "$GEN_CPU" ffmpeg -v error -nostdin -re -stream_loop -1 -i "$MEDIA" -c copy -f flv \
+    "rtmp://127.0.0.1:$owner_rtmp/live/bench" >"$dir/publisher.log" 2>&1 &
+  EXTRA_PIDS="$! $EXTRA_PIDS"  # the publisher stops first
+  for _ in $(seq 100); do  # the owner has the stream; the players' first requests start the pull
+    curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$owner_http/live/bench.flv" | grep -q 200 && break
+    sleep 0.1
+  done
+  ARGS+=(--no-publish)
+}
+
 protocol_of() {
-  case $1 in liveorigin-hls*|*-rtmp-hls) echo hls ;; liveorigin-rtmp*|nginx-rtmp*) echo rtmp ;; *) echo flv ;; esac
+  case $1 in liveorigin-hls*|*-rtmp-hls) echo hls ;; liveorigin-rtmp*|liveorigin-edge*|nginx-rtmp*) echo rtmp ;; *) echo flv ;; esac
 }
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

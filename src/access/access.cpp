@@ -3,6 +3,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "liveorigin/access/cluster_pull.hpp"
 #include "liveorigin/hub/names.hpp"
 
 namespace liveorigin::access {
@@ -83,6 +84,21 @@ PlayAdmission Access::admit_play(const config::Config& config, const PlayAttempt
     return {{Refusal::delivery_off, "HLS is off for app '" + app->name + "'"}, app};
   }
   return {{}, app};
+}
+
+std::optional<std::string> Access::admit_pull(const PlayAttempt& attempt) const {
+  if (attempt.delivery != Delivery::rtmp || !attempt.query.contains("cluster_sig")) return std::nullopt;
+  return check_pull(cluster_secret(), attempt.app, attempt.stream, attempt.query, attempt.now);
+}
+
+void Access::set_cluster_secret(std::string secret) {
+  std::unique_lock lock(mutex_);
+  cluster_secret_ = std::move(secret);
+}
+
+std::string Access::cluster_secret() const {
+  std::shared_lock lock(mutex_);
+  return cluster_secret_;
 }
 
 }  // namespace liveorigin::access

@@ -105,6 +105,12 @@ std::string metrics_text(const Management& m) {
          "Peers refused or cut by a limit (limits: in the config), by reason.");
   for (std::size_t i = 0; i < net::kRefusalNames.size(); ++i)
     out << "liveorigin_refusals_total{reason=\"" << net::kRefusalNames[i] << "\"} " << m.stats.refusals[i].load() << '\n';
+  if (m.cluster_registry) {
+    metric(out, "liveorigin_cluster_pulls_served", "gauge",
+           "Streams other cluster nodes pull from this node (edge pulls), by pulling node.");
+    for (const auto& [node, n] : m.stats.pulls_served.snapshot())
+      out << "liveorigin_cluster_pulls_served{node=\"" << label(node) << "\"} " << n << '\n';
+  }
   // Gauges of other features (e.g. liveorigin_callback_queue_depth from the notifier).
   for (const auto& gauge : m.gauges) {
     metric(out, gauge.name, gauge.type, gauge.help);

@@ -37,9 +37,20 @@ std::map<hub::StreamKey, cluster::ClaimValue> cluster_streams(Management& m) {
   return out;
 }
 
-// A local stream of a cluster node says so.
-json with_node(const Management& m, json stream, bool live) {
-  if (m.cluster_registry && live) stream["node"] = m.cluster_registry->node().id;
+// A local stream of a cluster node says so. A pulled stream names its owner (never this node, so
+// that the cluster's list has one owner per stream) and adds where this node pulls it from.
+json with_node(const Management& m, json stream, const hub::Stream* live) {
+  if (!m.cluster_registry || !live) return stream;
+  const auto& publisher = live->publisher();
+  if (!publisher.pulled()) {
+    stream["node"] = m.cluster_registry->node().id;
+    return stream;
+  }
+  // The owner may have changed since the pull began (it follows the stream to its new node).
+  auto source = m.pulled_from ? m.pulled_from(live->key()) : std::string();
+  if (source.empty()) source = publisher.pulled_from;
+  stream["node"] = source;
+  stream["pulled_from"] = source;
   return stream;
 }
 
@@ -170,6 +181,7 @@ nlohmann::json stream_json(const Management& m, const hub::StreamKey& key, const
 }
 
 void PublishHistory::on_publish(const hub::PublishStart& start) {
+  if (start.stream.publisher().pulled()) return;  // the owner's store notes it
   // Queued for the store thread: the media loop does not wait for the disk.
   database_.post([key = start.stream.key(), at = access::unix_now()](store::Connection& c) {
     store::note_published(c, key.app, key.name, at);
@@ -226,7 +238,7 @@ void add_stream_routes(Router& router, Management& m) {
       if (const auto it = remote.find(key); it != remote.end()) {
         list.push_back(remote_stream_json(m, key, it->second));
       } else {
-        list.push_back(with_node(m, stream_json(m, key, live.get()), live != nullptr));
+        list.push_back(with_node(m, stream_json(m, key, live.get()), live.get()));
       }
     }
     Response r;
@@ -254,7 +266,7 @@ void add_stream_routes(Router& router, Management& m) {
       if (!known) throw ApiError(404, 404, "unknown stream " + key.str());
     }
     Response r;
-    r.data = with_node(m, stream_json(m, key, live.get()), live != nullptr);
+    r.data = with_node(m, stream_json(m, key, live.get()), live.get());
     return r;
   });
 

@@ -30,6 +30,7 @@ class RecordObserver : public hub::StreamObserver {
   record::Recorder& recorder() { return recorder_; }
 
   void on_publish(const hub::PublishStart& start) override {
+    if (start.stream.publisher().pulled()) return;  // the owner records a cluster's stream
     const auto& cfg = start.app.record;
     const auto& key = start.stream.key();
     // The URL's record options as the app allows them (record.allow_url, the minimum interval).

@@ -16,6 +16,7 @@
 #include "liveorigin/api/management.hpp"
 #include "liveorigin/api/router.hpp"
 #include "liveorigin/api/usage_routes.hpp"
+#include "liveorigin/cluster/edge_pull.hpp"
 #include "liveorigin/cluster/redis_client.hpp"
 #include "liveorigin/cluster/redis_registry.hpp"
 #include "liveorigin/cluster/state_sync.hpp"
@@ -106,6 +107,9 @@ struct Server::Parts {
   std::unique_ptr<RecordObserver> recording;
   // Cluster-wide status, drop and channels (after the database it writes to).
   std::unique_ptr<cluster::StateSync> cluster_sync;
+  // Edge pulls of streams other nodes own: after the shards, so that every pull (its socket is on
+  // a shard's loop) is gone before the loops are.
+  std::unique_ptr<cluster::EdgePulls> edge;
 
   // Opens DATA/liveorigin.db, loads the access cache, registers the management routes and binds
   // api.listen. Other features add their routes to `router` before api->start().
@@ -120,6 +124,7 @@ struct Server::Parts {
                                                           *database, store);
       management->cluster_registry = dynamic_cast<cluster::RedisRegistry*>(registry.get());
       management->cluster_sync = cluster_sync.get();
+      build_edge(config);
     }
     publish_history = std::make_unique<api::PublishHistory>(*database);
     context.hub.add_observer(publish_history.get());
@@ -135,6 +140,28 @@ struct Server::Parts {
       m->sample();
       u->tick();
     });
+  }
+
+  // Players here get the streams other nodes own, pulled over RTMP from the owner (docs/cluster.md).
+  void build_edge(const config::Config& config) {
+    const auto lease = std::chrono::milliseconds(std::llround(config.cluster.lease * 1000));
+    cluster::EdgeOptions options;
+    options.node_id = config.cluster.node_id;
+    options.reconnect_for = 2 * lease + std::chrono::seconds(10);  // the owner's claim lapses, a new one is made
+    edge = std::make_unique<cluster::EdgePulls>(*redis, context, options);
+    context.edge = edge.get();
+    auto* e = edge.get();
+    management->pulled_from = [e](const hub::StreamKey& key) { return e->source_of(key); };
+    management->gauges.push_back({"liveorigin_cluster_pulls", "Edge pulls running on this node (streams pulled from their owner).",
+                                  [e] { return double(e->metrics().active); }});
+    management->gauges.push_back({"liveorigin_cluster_pull_starts_total", "Edge pulls begun (first player of a stream owned elsewhere).",
+                                  [e] { return double(e->metrics().started); }, "counter"});
+    management->gauges.push_back({"liveorigin_cluster_pull_failures_total", "Connections to an owner that ended before playing.",
+                                  [e] { return double(e->metrics().failed); }, "counter"});
+    management->gauges.push_back({"liveorigin_cluster_pull_reconnects_total", "Pulls resumed after their connection dropped.",
+                                  [e] { return double(e->metrics().reconnects); }, "counter"});
+    management->gauges.push_back({"liveorigin_cluster_pull_players", "RTMP and HTTP-FLV players of pulled streams.",
+                                  [e] { return double(e->metrics().players); }});
   }
 
   // Callbacks: each event is written to the outbox, then delivered by the notifier's own thread;
@@ -325,6 +352,7 @@ int Server::run() {
   spdlog::info("liveorigin running with {} worker thread(s)", p.shards.size());
   p.shards.start();
   p.shards.join();
+  if (p.edge) p.edge->clear();  // the pulls' sockets close while their loops still exist
   if (p.redis) p.redis->stop();  // before what its thread uses (hub, access, store) goes away
   p.recording->recorder().drain();  // every recording lands before the process exits
   p.api->stop();

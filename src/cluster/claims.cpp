@@ -87,7 +87,7 @@ hub::ClaimResult to_claim_result(const ScriptAnswer& answer) {
   if (answer.kind == ScriptAnswer::Kind::granted) {
     result.outcome = hub::ClaimResult::Outcome::granted;
     result.epoch = answer.epoch;
-    if (answer.other) result.replaced = hub::PublisherInfo{answer.other->ip, answer.other->protocol, answer.other->started_at};
+    if (answer.other) result.replaced = hub::PublisherInfo{answer.other->ip, answer.other->protocol, answer.other->started_at, {}};
   } else {
     result.outcome = hub::ClaimResult::Outcome::busy;
     if (answer.other) result.holder = answer.other->node;

@@ -2,6 +2,9 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -51,6 +54,61 @@ class FlvPlayer : public std::enable_shared_from_this<FlvPlayer> {
   std::shared_ptr<Connection> connection_;  // holds the connection's place until the player leaves
   std::shared_ptr<net::Sender> sender_;
   std::array<std::uint8_t, 512> drain_{};
+};
+
+struct PlaylistClient {
+  std::string peer_ip;
+  std::string user_agent;
+  bool keep_alive = false;
+  bool head_only = false;
+};
+
+// An HLS playlist request waiting for the first playlist of a pulled stream: asked again every
+// kPlaylistPoll until it is there or `wait` has passed; then a 503 with Retry-After (hls.js retries
+// a 5xx, not a 4xx) if the stream is live here without a playlist yet, else the 404.
+class PlaylistWait : public std::enable_shared_from_this<PlaylistWait> {
+ public:
+  using Answer = std::function<std::optional<Reply>(Connection&, const RequestTarget&, const PlaylistClient&)>;
+  static constexpr auto kPlaylistPoll = std::chrono::milliseconds(200);
+
+  PlaylistWait(std::shared_ptr<Connection> connection, RequestTarget target, PlaylistClient client,
+               std::chrono::milliseconds wait, Answer answer)
+      : connection_(std::move(connection)), target_(std::move(target)), client_(std::move(client)),
+        answer_(std::move(answer)), timer_(connection_->shard()->context()), deadline_(Clock::now() + wait) {}
+
+  // On the connection's shard, when the pull is live (or failed).
+  void start(bool live) {
+    live_ = live;
+    poll();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void poll() {
+    auto reply = answer_(*connection_, target_, client_);
+    if (!reply) reply = Reply::text(404, "not found\n");
+    if (reply->status == 404 && live_ && Clock::now() < deadline_) {
+      timer_.expires_after(kPlaylistPoll);
+      timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) self->poll();
+      });
+      return;
+    }
+    if (reply->status == 404 && live_) {
+      reply = Reply::text(503, "the stream is starting on this node, retry\n");
+      reply->headers = {{"Retry-After", "1"}, {"Cache-Control", "no-cache"}};
+    }
+    connection_->reply(std::move(*reply), client_.keep_alive, client_.head_only);
+  }
+
+  std::shared_ptr<Connection> connection_;
+  const RequestTarget target_;
+  const PlaylistClient client_;
+  const Answer answer_;
+  boost::asio::steady_timer timer_;
+  const Clock::time_point deadline_;
+  bool live_ = false;
 };
 
 class MediaRoutes final : public Routes {
@@ -106,9 +164,10 @@ class MediaRoutes final : public Routes {
     }
     if (services_.hls) {  // HLS playlists and segments, from memory (src/http/hls_routes.cpp)
       const auto peer_ip = connection.transport()->peer().ip;
+      const auto user_agent = header(request, bhttp::field::user_agent);
       if (auto reply = hls_reply(*services_.hls, server_.access, config,
-                                 {target, peer_ip, header(request, bhttp::field::user_agent),
-                                  &server_.hub.usage()})) {
+                                 {target, peer_ip, user_agent, &server_.hub.usage()})) {
+        if (edge_playlist(connection, target, *reply, {peer_ip, std::string(user_agent), keep_alive, head_only})) return;
         connection.reply(std::move(*reply), keep_alive, head_only);
         return;
       }
@@ -136,11 +195,25 @@ class MediaRoutes final : public Routes {
       return;
     }
     auto stream = server_.hub.find({app_name, name});
+    if (!stream && server_.edge && connection.shard()) {
+      // Another cluster node may own it: the pull starts, the player waits for it.
+      server_.edge->want({app_name, name}, *connection.shard(),
+                         [this, hold = connection.hold(), key = hub::StreamKey{app_name, name}, head_only](bool) {
+                           serve_flv(*hold, server_.hub.find(key), head_only);
+                         });
+      return;
+    }
+    serve_flv(connection, std::move(stream), head_only);
+  }
+
+  void serve_flv(Connection& connection, std::shared_ptr<hub::Stream> stream, bool head_only) {
+    auto& context = connection.log_context();
     if (!stream) {
       spdlog::debug("{}: flv: stream not found", context);
       connection.reply(Reply::text(404, "stream not found\n"), false, head_only);
       return;
     }
+    const auto& config = connection.config();
     const bool unknown = !stream->has_audio() && !stream->has_video();
     Reply head;
     head.content_type = "video/x-flv";
@@ -170,6 +243,30 @@ class MediaRoutes final : public Routes {
     stream->subscribe(*connection.shard(), sender);
     spdlog::info("{}: flv play started", context);
     std::make_shared<FlvPlayer>(connection.hold(), std::move(sender))->watch_for_close();
+  }
+
+  // A cluster node's HLS player of a stream it pulls (or is to pull): each playlist request counts
+  // as a player present for the pull; a playlist not here yet starts the pull and waits for it
+  // (PlaylistWait). False when this is not the case: `reply` is the answer.
+  bool edge_playlist(Connection& connection, const RequestTarget& target, const Reply& reply, PlaylistClient client) {
+    if (!server_.edge || !connection.shard() || target.segments.size() != 2) return false;
+    const auto stream = strip_suffix(target.segments[1], ".m3u8");
+    if (stream.empty() || !hub::is_valid_name(target.segments[0]) || !hub::is_valid_name(stream)) return false;
+    const hub::StreamKey key{target.segments[0], std::string(stream)};
+    const auto live = server_.hub.find(key);
+    if (live && !live->publisher().pulled()) return false;  // owned here
+    if (reply.status != 404 || !connection.config().find_app(key.app)) {
+      if (reply.status == 200) server_.edge->want(key, *connection.shard(), {});
+      return false;
+    }
+    const auto& hls = connection.config().find_app(key.app)->hls;
+    const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>((2 * hls.fragment + 2) * 1000));
+    auto waiter = std::make_shared<PlaylistWait>(
+        connection.hold(), target, std::move(client), wait, [this](Connection& c, const RequestTarget& t, const PlaylistClient& p) {
+          return hls_reply(*services_.hls, server_.access, c.config(), {t, p.peer_ip, p.user_agent, &server_.hub.usage()});
+        });
+    server_.edge->want(key, *connection.shard(), [waiter](bool live) { waiter->start(live); });
+    return true;
   }
 
   net::ServerContext& server_;

@@ -51,6 +51,10 @@ void Hub::publish(PublishRequest request, std::function<void(PublishResult)> don
   // Braces, not make_shared's parentheses: clang 14 (the fuzz build) has no parenthesised
   // aggregate initialisation.
   auto pending = std::shared_ptr<Pending>(new Pending{std::move(request), std::move(stream), std::move(done)});
+  if (pending->request.publisher.pulled()) {
+    granted(pending->request, pending->stream, pull_claim(pending->stream->key()), pending->done);
+    return;
+  }
   registry_.claim(std::move(claim), [this, pending](ClaimResult result) {
     if (pending->in_call.load() && std::this_thread::get_id() == pending->caller) {
       granted(pending->request, pending->stream, std::move(result), pending->done);
@@ -61,6 +65,13 @@ void Hub::publish(PublishRequest request, std::function<void(PublishResult)> don
     });
   });
   pending->in_call.store(false);
+}
+
+ClaimResult Hub::pull_claim(const StreamKey& key) const {
+  std::lock_guard lock(mutex_);
+  ClaimResult result;
+  result.outcome = streams_.contains(key) ? ClaimResult::Outcome::busy : ClaimResult::Outcome::granted;
+  return result;  // epoch 0: the registry is not asked, and not told at release either
 }
 
 void Hub::granted(PublishRequest& request, std::shared_ptr<Stream> stream, ClaimResult claim,
@@ -110,7 +121,7 @@ void Hub::release(const Stream& stream) {
     epoch = it->second.epoch;
     streams_.erase(it);
   }
-  registry_.release(stream.key(), epoch);
+  if (!stream.publisher().pulled()) registry_.release(stream.key(), epoch);
 }
 
 std::shared_ptr<Stream> Hub::find(const StreamKey& key) const {

@@ -34,6 +34,8 @@ constexpr std::size_t kMaxLoggedName = 200;
 // Replies (command answers, ping replies, acknowledgements) the peer has not read: past this the
 // session stops reading until they drain, so a peer that never reads costs bounded memory.
 constexpr std::size_t kMaxUnsentControl = 64 * 1024;
+// A player on a cluster node waits this long at most for the pull of a stream another node owns.
+constexpr auto kEdgeWait = std::chrono::seconds(10);
 
 std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
@@ -69,6 +71,19 @@ struct Playing {
   std::uint32_t stream_id = 0;
 };
 using Role = std::variant<Undecided, Publishing, WaitingToPlay, Playing>;
+
+// A play by another cluster node (an edge pull), counted per pulling node while it lasts.
+class PullServed {
+ public:
+  PullServed(PeerConnections& counts, std::string node) : counts_(counts), node_(std::move(node)) { counts_.add(node_); }
+  ~PullServed() { counts_.remove(node_); }
+  PullServed(const PullServed&) = delete;
+  PullServed& operator=(const PullServed&) = delete;
+
+ private:
+  PeerConnections& counts_;
+  const std::string node_;
+};
 
 class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
  public:
@@ -228,7 +243,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     hub::PublishRequest request{
         .key = {app_name_, e.stream},
         .loop = &shard_,
-        .publisher = {ip_, "rtmp", unix_now()},
+        .publisher = {ip_, "rtmp", unix_now(), {}},
         .options = {.gop_cache = app_->gop_cache},
         .config = config_,
         .app = app_,
@@ -299,9 +314,12 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       return;
     }
     const auto query = merged_query(e.query);
-    const auto admission =
-        server_.access.admit_play(*config_, {app_name_, e.stream, query, access::Delivery::rtmp, unix_now()});
-    if (!admission.ok()) {
+    const access::PlayAttempt attempt{app_name_, e.stream, query, access::Delivery::rtmp, unix_now()};
+    // Another cluster node pulling the stream for its players: they passed its play auth there.
+    if (auto node = server_.access.admit_pull(attempt)) {
+      puller_ = std::move(*node);
+      spdlog::info("{}: play by cluster node {} (edge pull, app play auth not asked)", context_, log_text(puller_));
+    } else if (const auto admission = server_.access.admit_play(*config_, attempt); !admission.ok()) {
       spdlog::warn("{}: play refused: {}", context_, admission.decision.reason);
       codec_.reject_play(e.stream_id, "NetStream.Play.Rejected", admission.decision.reason);
       close_soon("play refused");
@@ -311,8 +329,36 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
     try_play();
   }
 
+  // On a cluster node, a stream another node owns is pulled here: the player waits for the pull
+  // (kEdgeWait at most). False when there is nothing to wait for.
+  bool wait_for_edge(WaitingToPlay& play) {
+    // A pull is never pulled on: a node that does not own the stream answers "not found".
+    if (!server_.edge || !puller_.empty() || edge_wait_ == EdgeWait::no_stream) return false;
+    const hub::StreamKey key{app_name_, play.stream};
+    if (edge_wait_ == EdgeWait::waiting) {
+      if (Clock::now() >= play.deadline) return false;
+      server_.edge->want(key, shard_, {});  // still here: the pull keeps going
+      return true;
+    }
+    edge_wait_ = EdgeWait::waiting;
+    play.deadline = std::max(play.deadline, Clock::now() + kEdgeWait);
+    server_.edge->want(key, shard_, [weak = weak_from_this()](bool live) {
+      auto self = weak.lock();
+      if (!self || self->finished_ || !self->is<WaitingToPlay>()) return;
+      if (!live) self->edge_wait_ = EdgeWait::no_stream;
+      self->try_play();
+      self->flush();
+      if (self->closing_) self->finish(self->close_reason_);
+    });
+    return true;
+  }
+
   // Starts a pending play if its stream is live; refuses it once play_wait has passed.
   void try_play() {
+    if (!server_.hub.find({app_name_, std::get<WaitingToPlay>(role_).stream}) &&
+        wait_for_edge(std::get<WaitingToPlay>(role_))) {
+      return;
+    }
     const auto play = std::get<WaitingToPlay>(role_);  // a copy: role_ changes below
     auto stream = server_.hub.find({app_name_, play.stream});
     if (!stream) {
@@ -338,9 +384,10 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
       self->sender_->close_after_flush();
     });
     sender_->set_log_context(context_);
-    sender_->count_as_player(stream->stats(), hub::PlayProtocol::rtmp);
+    sender_->count_as_player(stream->stats(), hub::PlayProtocol::rtmp);  // a pull counts as one player
+    if (!puller_.empty()) pull_served_ = std::make_unique<PullServed>(server_.stats.pulls_served, puller_);
     stream->subscribe(shard_, sender_);
-    spdlog::info("{}: play started", context_);
+    spdlog::info("{}: play started{}", context_, puller_.empty() ? "" : " (edge pull by node " + log_text(puller_) + ")");
   }
 
   void handle(rtmp::MediaEvent& e) {
@@ -450,6 +497,10 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   common::Query connect_query_;
 
   Role role_;
+  std::string puller_;  // the cluster node pulling the stream, when this play is an edge pull
+  std::unique_ptr<PullServed> pull_served_;
+  enum class EdgeWait { not_asked, waiting, no_stream };
+  EdgeWait edge_wait_ = EdgeWait::not_asked;
 
   bool closing_ = false;
   std::string close_reason_;

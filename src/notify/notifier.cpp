@@ -226,6 +226,9 @@ Notifier::~Notifier() = default;
 void Notifier::start() { delivery_->start(); }
 
 void Notifier::on_publish(const hub::PublishStart& start) {
+  // A pulled stream is another node's publication: its owner sends the callbacks. Without a
+  // session here, on_unpublish sends nothing either.
+  if (start.stream.publisher().pulled()) return;
   Session session{new_sequence(), start.client_ip, notify_target(&start.app, start.config),
                   1 + std::max(start.config.notify.retries, 0)};
   const auto& key = start.stream.key();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -61,11 +62,19 @@ class Access {
   // Name rule, the app, play auth, then whether the app serves this delivery (HTTP-FLV and HLS
   // can be off): in that order, so an app's switches are not told to an unsigned request.
   PlayAdmission admit_play(const config::Config& config, const PlayAttempt& attempt) const;
+  // Beside admit_play: a cluster node pulling the stream (docs/cluster.md) is admitted without the
+  // app's play auth when the attempt carries a valid pull credential. Its node id, or nullopt (the
+  // attempt is then an ordinary player, for admit_play to decide).
+  std::optional<std::string> admit_pull(const PlayAttempt& attempt) const;
+  // The cluster's secret that keys the pull credentials (from Redis, once connected).
+  void set_cluster_secret(std::string secret);
+  std::string cluster_secret() const;
 
  private:
   mutable std::shared_mutex mutex_;  // taken per publish/play attempt and API change, never per packet
   std::set<hub::StreamKey> disabled_;
   std::set<hub::StreamKey> channels_;
+  std::string cluster_secret_;
 };
 
 std::int64_t unix_now();

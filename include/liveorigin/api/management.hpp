@@ -40,6 +40,8 @@ struct Management {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   // HLS players of a stream (the HLS library's count); unset = 0.
   std::function<std::size_t(const hub::StreamKey&)> hls_players;
+  // A cluster node's pulled streams: the node each is pulled from now (the owner; empty if none).
+  std::function<std::string(const hub::StreamKey&)> pulled_from;
   // Extra /metrics gauges from other features (callback queue depth…), added before start.
   std::vector<Gauge> gauges;
   // A cluster node (cluster.redis set): status, drop and channels go through Redis to every node,

@@ -39,6 +39,7 @@ struct Keys {
   std::string disabled() const { return prefix + "disabled"; }  // hash APP/STREAM -> who
   std::string channels() const { return prefix + "channels"; }  // set of APP/STREAM
   std::string events() const { return prefix + "events"; }      // pub/sub channel
+  std::string secret() const { return prefix + "secret"; }      // keys the pull credentials
 };
 
 // What the claim and renew scripts answer: {word, epoch, the other holder's claim or ""}.

@@ -52,6 +52,8 @@ class Hub {
   // Claims the name (max_streams and the stale publisher takeover are decided in the claim), then
   // creates the stream on request.loop, stops a replaced publisher ("replaced"), calls on_publish
   // and gives `done` the Publication. `done` runs on request.loop: at once with a local registry.
+  // A pull (request.publisher.pulled()) claims nothing in the registry: the owner holds the name.
+  // It is refused (busy) when the name is live here, and a local publisher later replaces it.
   void publish(PublishRequest request, std::function<void(PublishResult)> done);
 
   // The claim alone, for a registry that answers at once (the local one): the stream is created
@@ -78,6 +80,8 @@ class Hub {
   friend class Publication;
   ClaimRequest claim_request(const std::shared_ptr<Stream>& stream, std::size_t max_streams,
                              Clock::time_point stale_before) const;
+  // A pull's claim: granted unless the name is live here.
+  ClaimResult pull_claim(const StreamKey& key) const;
   // Registers a granted stream locally; returns the stream it replaced, if any.
   std::shared_ptr<Stream> adopt(const std::shared_ptr<Stream>& stream, std::uint64_t epoch);
   void granted(PublishRequest& request, std::shared_ptr<Stream> stream, ClaimResult claim,
@@ -90,7 +94,7 @@ class Hub {
 
   struct Local {
     std::shared_ptr<Stream> stream;
-    std::uint64_t epoch = 0;
+    std::uint64_t epoch = 0;  // 0 for a pull: nothing to release in the registry
   };
   UsageMeter usage_;
   mutable std::mutex mutex_;  // taken on publish, unpublish and lookups on join, never per packet

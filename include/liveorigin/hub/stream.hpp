@@ -30,6 +30,10 @@ struct PublisherInfo {
   std::string ip;
   std::string protocol;        // "rtmp"
   std::int64_t started_at = 0; // Unix seconds
+  // A cluster node's pull of a stream owned elsewhere: the owner's node id. Such a publication
+  // claims no name in the registry, sends no callbacks and is not recorded (the owner does both).
+  std::string pulled_from;
+  bool pulled() const { return !pulled_from.empty(); }
 };
 
 struct StreamOptions {

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,7 +34,8 @@ inline constexpr std::array<const char*, static_cast<std::size_t>(Refusal::count
     "max_chunk_size", "max_chunk_streams", "max_streams", "max_http_header", "api_rate",
     "max_publisher_pending", "protocol_error", "tls_handshake"};
 
-// Open connections per peer address (max_connections_per_ip), shared by every shard.
+// A count per name, shared by every shard: open connections per peer address
+// (max_connections_per_ip), pulls served per cluster node.
 class PeerConnections {
  public:
   int count(const std::string& ip) const {
@@ -49,6 +51,10 @@ class PeerConnections {
     std::lock_guard lock(mutex_);
     if (const auto it = counts_.find(ip); it != counts_.end() && --it->second <= 0) counts_.erase(it);
   }
+  std::unordered_map<std::string, int> snapshot() const {
+    std::lock_guard lock(mutex_);
+    return counts_;
+  }
 
  private:
   mutable std::mutex mutex_;
@@ -61,9 +67,21 @@ struct ServerStats {
   std::atomic<std::uint64_t> bytes_out{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Refusal::count_)> refusals{};
   PeerConnections peers;
+  PeerConnections pulls_served;  // streams other cluster nodes pull from this one, by pulling node
 
   void refuse(Refusal reason) { refusals[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed); }
   std::uint64_t refused(Refusal reason) const { return refusals[static_cast<std::size_t>(reason)].load(); }
+};
+
+// A cluster node's way to the streams other nodes own (cluster::EdgePulls); null on a single node.
+class EdgeSource {
+ public:
+  virtual ~EdgeSource() = default;
+  // Any thread: a player here (already admitted) wants APP/STREAM. Starts the pull when another
+  // node owns it, or keeps the running one: each call counts as a player present (an HLS player
+  // is present while it keeps fetching playlists). `ready`, if set, runs once on `loop`: true when
+  // the stream is live in the hub, false when no node has it or the pull failed.
+  virtual void want(const hub::StreamKey& key, hub::Loop& loop, std::function<void(bool live)> ready) = 0;
 };
 
 struct ServerContext {
@@ -72,6 +90,7 @@ struct ServerContext {
   Shards& shards;
   ServerStats stats;
   access::Access access;  // auth, stream status and channels (cache of the store, kept by the API)
+  EdgeSource* edge = nullptr;  // set by the composition root on a cluster node
 };
 
 }  // namespace liveorigin::net

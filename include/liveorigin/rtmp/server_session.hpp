@@ -86,8 +86,11 @@ class ServerSession {
   void reject_play(std::uint32_t stream_id, std::string_view code, std::string_view description);
   void end_play(std::uint32_t stream_id, std::string_view stream);
 
- private:
+  // The enhanced RTMP codecs this server forwards (fourCcList, the info maps, capsEx): in its
+  // connect answer, and in connect when a node plays from another (the client session).
   static void add_enhanced_capabilities(amf0::Value& props);
+
+ private:
   void handle_message(Message& m, std::vector<Event>& events);
   void handle_user_control(const Message& m);
   void handle_data(Message& m, std::vector<Event>& events);

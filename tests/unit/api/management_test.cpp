@@ -65,7 +65,7 @@ class ManagementTest : public ::testing::Test {
 };
 
 TEST_F(ManagementTest, DisableIsDurableCachedAndCutsThePublisher) {
-  auto stream = hub.claim({"live", "s"}, loop, {"1.2.3.4", "rtmp", 100}, {});
+  auto stream = hub.claim({"live", "s"}, loop, {"1.2.3.4", "rtmp", 100, {}}, {});
   std::string stopped;
   stream->set_stop_handler([&](const std::string& reason) { stopped = reason; });
   auto r = send("PUT", "/api/v1/streams/live/s/status", R"({"status":"disabled"})");
@@ -100,7 +100,7 @@ TEST_F(ManagementTest, BadRequests) {
 }
 
 TEST_F(ManagementTest, StreamDetailShowsCodecsAndPlayers) {
-  auto stream = hub.claim({"live", "s"}, loop, {"1.2.3.4", "rtmp", 100}, {});
+  auto stream = hub.claim({"live", "s"}, loop, {"1.2.3.4", "rtmp", 100, {}}, {});
   stream->publish(hub::testing::video_header());
   stream->publish(hub::testing::audio_header());
   stream->publish(hub::testing::video(0, true));
@@ -183,7 +183,7 @@ TEST_F(ManagementTest, AppsShowWhetherAuthIsOnNeverTheKeys) {
 }
 
 TEST_F(ManagementTest, StreamListStates) {
-  auto live = hub.claim({"live", "on"}, loop, {"1.2.3.4", "rtmp", 100}, {});
+  auto live = hub.claim({"live", "on"}, loop, {"1.2.3.4", "rtmp", 100, {}}, {});
   db->call([](store::Connection& c) {
     store::note_published(c, "live", "on", 100);
     store::note_published(c, "live", "gone", 90);  // has published, now offline

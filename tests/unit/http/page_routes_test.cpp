@@ -37,7 +37,7 @@ apps:
   }
 
   void go_live(const std::string& app, const std::string& name) {
-    streams.push_back(hub.claim({app, name}, loop, {"203.0.113.1", "rtmp", 0}, {}));
+    streams.push_back(hub.claim({app, name}, loop, {"203.0.113.1", "rtmp", 0, {}}, {}));
   }
 
   config::Config config;

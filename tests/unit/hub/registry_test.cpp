@@ -17,7 +17,7 @@ ClaimResult claim_now(LocalRegistry& r, const StreamKey& key, std::size_t max_st
                       Clock::time_point stale_before = Clock::time_point::min(),
                       Clock::time_point last_media = Clock::now()) {
   ClaimResult out;
-  r.claim({key, {"1.2.3.4", "rtmp", 0}, max_streams, stale_before, [last_media] { return last_media; }},
+  r.claim({key, {"1.2.3.4", "rtmp", 0, {}}, max_streams, stale_before, [last_media] { return last_media; }},
           [&](ClaimResult got) { out = got; });
   return out;
 }
@@ -86,7 +86,7 @@ class PublicationTest : public ::testing::Test {
   PublicationTest() { hub.add_observer(&recorder); }
   PublishResult publish(const std::string& name, std::function<void(const std::string&)> on_stop = {}) {
     PublishResult out;
-    hub.publish({{"live", name}, &loop, {"1.2.3.4", "rtmp", 0}, {}, config, config->find_app("live"), {}, on_stop},
+    hub.publish({{"live", name}, &loop, {"1.2.3.4", "rtmp", 0, {}}, {}, config, config->find_app("live"), {}, on_stop},
                 [&](PublishResult r) { out = std::move(r); });
     return out;
   }

@@ -37,7 +37,7 @@ class LaterRegistry : public StreamRegistry {
 class SharedRegistryTest : public ::testing::Test {
  protected:
   void publish(std::function<void(const std::string&)> on_stop = {}) {
-    hub.publish({{"live", "s"}, &loop, {"1.2.3.4", "rtmp", 0}, {}, config, config->find_app("live"), {}, on_stop},
+    hub.publish({{"live", "s"}, &loop, {"1.2.3.4", "rtmp", 0, {}}, {}, config, config->find_app("live"), {}, on_stop},
                 [this](PublishResult r) { result = std::move(r); });
   }
 
@@ -90,6 +90,56 @@ TEST_F(SharedRegistryTest, AnUnreachableRegistryRefuses) {
   EXPECT_EQ(result->claim.outcome, ClaimResult::Outcome::unavailable);
   EXPECT_FALSE(result->publication);
   EXPECT_FALSE(hub.find({"live", "s"}));
+}
+
+}  // namespace
+}  // namespace liveorigin::hub
+
+namespace liveorigin::hub {
+namespace {
+
+// A pulled stream (a cluster node playing another node's stream for its players): the registry is
+// neither asked nor told; the name live here refuses it; a local publisher replaces it.
+class PullTest : public SharedRegistryTest {
+ protected:
+  std::optional<PublishResult> pull() {
+    std::optional<PublishResult> out;
+    hub.publish({{"live", "s"}, &loop, {"10.0.0.5", "rtmp", 0, "node-a"}, {}, config, config->find_app("live"), {},
+                 [this](const std::string& reason) { pull_stopped = reason; }},
+                [&out](PublishResult r) { out = std::move(r); });
+    return out;
+  }
+  std::string pull_stopped;
+};
+
+TEST_F(PullTest, APullClaimsNothingAndReleasesNothing) {
+  auto pulled = pull();
+  ASSERT_TRUE(pulled);  // at once: no registry to wait for
+  ASSERT_TRUE(pulled->claim.granted());
+  EXPECT_TRUE(registry.requests.empty());
+  ASSERT_EQ(hub.find({"live", "s"}).get(), &pulled->publication.stream());
+  EXPECT_EQ(hub.find({"live", "s"})->publisher().pulled_from, "node-a");
+  EXPECT_FALSE(pull()->claim.granted());  // one pulled stream per name here
+  pulled->publication.end("closed");
+  EXPECT_EQ(hub.find({"live", "s"}), nullptr);
+  EXPECT_TRUE(registry.released.empty());
+}
+
+TEST_F(PullTest, ALocalPublisherReplacesThePulledStream) {
+  auto pulled = pull();
+  ASSERT_TRUE(pulled && pulled->claim.granted());
+  publish();
+  ClaimResult granted;
+  granted.outcome = ClaimResult::Outcome::granted;
+  granted.epoch = 3;
+  registry.answer_from_another_thread(granted);
+  loop.run();
+  ASSERT_TRUE(result && result->claim.granted());
+  EXPECT_EQ(pull_stopped, "replaced");
+  EXPECT_EQ(hub.find({"live", "s"}).get(), &result->publication.stream());
+  pulled->publication.end("replaced");  // the pull ends: the publisher's stream stays registered
+  EXPECT_EQ(hub.find({"live", "s"}).get(), &result->publication.stream());
+  EXPECT_TRUE(registry.released.empty());
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ class StreamTest : public ::testing::Test {
   ManualLoop other_loop;
   Hub hub;
   std::shared_ptr<Stream> stream =
-      hub.claim({"live", "s"}, publisher_loop, {"1.2.3.4", "rtmp", 0}, {});
+      hub.claim({"live", "s"}, publisher_loop, {"1.2.3.4", "rtmp", 0, {}}, {});
 };
 
 TEST_F(StreamTest, SecondClaimIsRefusedAndFirstStaysRegistered) {

@@ -18,13 +18,13 @@ using testing::video;
 class TakeoverTest : public ::testing::Test {
  protected:
   Hub::Claim claim(Clock::time_point stale_before) {
-    return hub.claim_or_take_over(key, loop, {"5.6.7.8", "rtmp", 1}, {}, stale_before);
+    return hub.claim_or_take_over(key, loop, {"5.6.7.8", "rtmp", 1, {}}, {}, stale_before);
   }
 
   ManualLoop loop;
   Hub hub;
   const StreamKey key{"live", "s"};
-  std::shared_ptr<Stream> first = hub.claim(key, loop, {"1.2.3.4", "rtmp", 0}, {});
+  std::shared_ptr<Stream> first = hub.claim(key, loop, {"1.2.3.4", "rtmp", 0, {}}, {});
 };
 
 TEST_F(TakeoverTest, ActivePublisherKeepsTheStream) {
@@ -58,7 +58,7 @@ TEST_F(TakeoverTest, PublisherThatNeverSentMediaCountsFromItsClaim) {
 }
 
 TEST_F(TakeoverTest, PlainClaimNeverTakesOver) {
-  EXPECT_FALSE(hub.claim(key, loop, {"5.6.7.8", "rtmp", 1}, {}));
+  EXPECT_FALSE(hub.claim(key, loop, {"5.6.7.8", "rtmp", 1, {}}, {}));
   EXPECT_EQ(hub.find(key), first);
 }
 

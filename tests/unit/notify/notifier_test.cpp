@@ -24,7 +24,7 @@ class NotifierTest : public ::testing::Test {
   }
   void TearDown() override { notifier.reset(); }
   std::shared_ptr<hub::Stream> publish(const std::string& app, const std::string& name) {
-    auto stream = std::make_shared<hub::Stream>(hub::StreamKey{app, name}, loop, hub::PublisherInfo{"198.51.100.7", "rtmp", 0},
+    auto stream = std::make_shared<hub::Stream>(hub::StreamKey{app, name}, loop, hub::PublisherInfo{"198.51.100.7", "rtmp", 0, {}},
                                                 hub::StreamOptions{});
     const auto snapshot = config->get();
     const std::map<std::string, std::string> query;
