@@ -144,10 +144,11 @@ struct Server::Parts {
 
   // Players here get the streams other nodes own, pulled over RTMP from the owner (docs/cluster.md).
   void build_edge(const config::Config& config) {
-    const auto lease = std::chrono::milliseconds(std::llround(config.cluster.lease * 1000));
     cluster::EdgeOptions options;
     options.node_id = config.cluster.node_id;
-    options.reconnect_for = 2 * lease + std::chrono::seconds(10);  // the owner's claim lapses, a new one is made
+    // A dropped pull bridges a short cut (or an owner already replaced) for this long; past it the
+    // players get the end of the stream and reconnect, as they do when the owner itself is gone.
+    options.reconnect_for = std::chrono::seconds(5);
     edge = std::make_unique<cluster::EdgePulls>(*redis, context, options);
     context.edge = edge.get();
     auto* e = edge.get();
