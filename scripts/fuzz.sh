@@ -9,7 +9,7 @@
 # build-fuzz/corpus/TARGET/; crashes land in build-fuzz/crashes/TARGET/. See docs/hardening.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(handshake chunk_reader amf0 session flv codec enhanced hls config api)
+targets=(handshake chunk_reader amf0 session client flv codec enhanced hls config api)
 target=${1:?usage: scripts/fuzz.sh TARGET [SECONDS] (scripts/fuzz.sh list)}
 seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : $# ))
