@@ -50,7 +50,9 @@ std::optional<AccessUnit> Segmenter::convert(const media::Packet& packet) {
   const auto& first = fmp4 ? fmp4 : ts;
   const bool has_video = fmp4_source_.video().codec != media::Codec::none || es_.video_codec() != media::Codec::none;
   const bool starts = first && (first->video ? first->keyframe : !has_video);
-  if (!starts) return ts;  // nothing opens a segment before the format is chosen
+  // Nothing opens a segment before the format is chosen: not even a TS access unit the TS side
+  // takes for a key frame while the fMP4 side does not, or that segment would be closed as fMP4.
+  if (!starts) return std::nullopt;
   decided_ = true;
   fmp4_mode_ = format_ == Format::fmp4 ||
                (format_ == Format::automatic && !ts_can_carry(fmp4_source_.video().codec, fmp4_source_.audio().codec));
